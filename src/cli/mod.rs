@@ -1,0 +1,268 @@
+//! The command line: the only code that reads files, writes files or prints.
+//!
+//! Exit codes: 0 clean; 1 findings at or above the failing severity;
+//! 2 input or usage errors (including policy errors found by the checker).
+
+mod discover;
+
+use agentpol::diagnostics::render::{human, json as json_render};
+use agentpol::diagnostics::{codes, Severity};
+use agentpol::model::eval;
+use agentpol::source::{Origin, SourceMap};
+use agentpol::Compiled;
+use clap::{Parser, Subcommand, ValueEnum};
+use discover::{display_root, find_sets, SetPaths, CONFIG};
+use miette::{miette, IntoDiagnostic, Result, WrapErr};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "agentpol",
+    version,
+    about = "Check, analyze and compile AI-agent permission policies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy sets and report every problem found.
+    #[command(
+        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json"
+    )]
+    Check {
+        /// Files or directories; each belongs to (or contains) policy sets marked by agentpol.toml.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Decide one request with the reference evaluator and print the decision as JSON.
+    #[command(
+        after_help = "Examples:\n  agentpol eval examples/support-triage --request examples/support-triage/requests/allow-read.json\n  echo '{\"agent\":\"a\",\"tool\":\"t\"}' | agentpol eval . --request -"
+    )]
+    Eval {
+        /// The policy set (exactly one).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Request JSON file, or `-` for standard input.
+        #[arg(long)]
+        request: PathBuf,
+    },
+    /// Print a JSON Schema.
+    #[command(after_help = "Example:\n  agentpol schema request > request.schema.json")]
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Explain a diagnostic code.
+    #[command(after_help = "Example:\n  agentpol explain AP104")]
+    Explain { code: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Request,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check { paths, format } => check(&paths, format),
+        Command::Eval { paths, request } => eval_cmd(&paths, &request),
+        Command::Schema {
+            which: SchemaKind::Request,
+        } => {
+            print_json(&agentpol::model::request::schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code } => explain(&code),
+    }
+}
+
+/// A loaded and compiled policy set.
+pub(crate) struct Loaded {
+    #[expect(
+        dead_code,
+        reason = "read by `build`, which writes per-set output folders"
+    )]
+    pub set: SetPaths,
+    pub sources: SourceMap,
+    pub compiled: Compiled,
+}
+
+pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
+    let mut sources = SourceMap::new();
+    let config_path = set.root.join(CONFIG);
+    let config_text = std::fs::read_to_string(&config_path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read {}", config_path.display()))?;
+    let config = sources.add(CONFIG, config_text, Origin::User);
+    let mut ids = Vec::new();
+    for rel in &set.files {
+        let path = set.root.join(rel);
+        let text = std::fs::read_to_string(&path)
+            .into_diagnostic()
+            .wrap_err_with(|| {
+                format!(
+                    "cannot read {} (policy files must be UTF-8)",
+                    path.display()
+                )
+            })?;
+        let name = rel.to_string_lossy().replace('\\', "/");
+        ids.push(sources.add(name, text, Origin::User));
+    }
+    let compiled = agentpol::compile(&mut sources, Some(config), &ids);
+    Ok(Loaded {
+        set: set.clone(),
+        sources,
+        compiled,
+    })
+}
+
+fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
+    let sets = find_sets(paths)?;
+    let mut worst: u8 = 0;
+    let mut json_sets = Vec::new();
+    for set in &sets {
+        let loaded = load(set)?;
+        let diags = &loaded.compiled.diagnostics;
+        let fail_on = loaded
+            .compiled
+            .config
+            .check
+            .fail_on
+            .as_deref()
+            .and_then(Severity::parse)
+            .unwrap_or(Severity::Error);
+        let code = if loaded.compiled.has_errors() {
+            2
+        } else if diags.iter().any(|d| d.severity >= fail_on) {
+            1
+        } else {
+            0
+        };
+        worst = worst.max(code);
+        let name = display_root(&set.root);
+        match format {
+            Format::Human => {
+                print!("{}", human::render(&loaded.sources, diags));
+                let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+                println!(
+                    "{name}: {} file(s), {} agent(s): {} error(s), {} warning(s), {} info",
+                    set.files.len(),
+                    loaded.compiled.model.agents.len(),
+                    count(Severity::Error),
+                    count(Severity::Warning),
+                    count(Severity::Info)
+                );
+            }
+            Format::Json => {
+                let mut v = json_render::to_value(&loaded.sources, diags);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("policy_set".into(), serde_json::Value::String(name));
+                }
+                json_sets.push(v);
+            }
+        }
+    }
+    if format == Format::Json {
+        print_json(&serde_json::json!({ "sets": json_sets }))?;
+    }
+    Ok(ExitCode::from(worst))
+}
+
+fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
+    let sets = find_sets(paths)?;
+    let [set] = sets.as_slice() else {
+        let names: Vec<String> = sets.iter().map(|s| display_root(&s.root)).collect();
+        return Err(miette!(
+            code = "AP114",
+            help = "name one policy set directory",
+            "these paths hold {} policy sets ({}), this command takes one",
+            sets.len(),
+            names.join(", ")
+        ));
+    };
+    let loaded = load(set)?;
+    if loaded.compiled.has_errors() {
+        eprint!(
+            "{}",
+            human::render(&loaded.sources, &loaded.compiled.diagnostics)
+        );
+        return Err(miette!(
+            code = "AP001",
+            "the policy set has errors; fix them first"
+        ));
+    }
+    Ok(loaded)
+}
+
+fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
+    let loaded = single_set(paths)?;
+    let text = if request.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .into_diagnostic()
+            .wrap_err("cannot read the request from stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(request)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot read {}", request.display()))?
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        miette!(
+            code = "AP114",
+            help = "see `agentpol schema request`",
+            "the request is not valid JSON: {e}"
+        )
+    })?;
+    let decision = eval::decide_json(&loaded.compiled.model, &value);
+    print_json(&serde_json::to_value(&decision).into_diagnostic()?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(code: &str) -> Result<ExitCode> {
+    match codes::lookup(code) {
+        Some(doc) => {
+            println!(
+                "{} ({}): {}\n\n{}",
+                doc.code, doc.name, doc.summary, doc.explanation
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(miette!(
+            code = "AP114",
+            help = "codes look like AP104",
+            "unknown code `{code}`"
+        )),
+    }
+}
+
+fn print_json(v: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).into_diagnostic()?;
+    println!("{text}");
+    Ok(())
+}

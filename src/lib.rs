@@ -1,0 +1,23 @@
+//! agentpol: a compiler and static analyzer for AI-agent permissions.
+//!
+//! ```text
+//!  *.agentpol ──① syntax──▶ AST ──② resolve──▶ Program ──③ check──▶ ④ Model
+//!  (pest)                  (spans)   (use, names)        (types, units)   │
+//!                                                                         ├─▶ model::eval::decide   (reference semantics)
+//!                                                                         ├─▶ ⑤ graph + analysis   (petgraph, z3)
+//!                                                                         ├─▶ ⑥ backend            (rego, cedar, iam, k8s)
+//!                                                                         └─▶ ⑦ report
+//! ```
+//!
+//! Every stage reports into a [`diagnostics::Sink`] and carries on. Only `cli`
+//! reads files, writes files or prints; the core is pure.
+
+pub mod check;
+pub mod diagnostics;
+pub mod model;
+pub mod policy_set;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+
+pub use policy_set::{compile, compile_str, Compiled};

@@ -1,0 +1,7 @@
+//! The `agentpol` binary: parse arguments, run the command, exit with its code.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,154 @@
+//! The façade: one policy set (its `agentpol.toml` and `*.agentpol` files,
+//! already read into a [`SourceMap`] by the caller) → the checked model and
+//! every diagnostic the front end found.
+
+use crate::diagnostics::{codes, Diagnostic, Severity, Sink};
+use crate::model::Model;
+use crate::source::{FileId, SourceMap, Span};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Settings from `agentpol.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub check: CheckConfig,
+    /// Per-code severity overrides: `AP201 = "warning"` or `"off"`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    #[serde(default)]
+    pub suppress: Vec<Suppression>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// `error`, `warning` or `info`: the lowest severity that fails `check`.
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub code: String,
+    pub agent: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Config {
+    /// Parses `agentpol.toml`; errors become diagnostics labelled in that file.
+    pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> Config {
+        match toml::from_str::<Config>(text) {
+            Ok(c) => {
+                c.validate(file, text, sink);
+                c
+            }
+            Err(e) => {
+                let span = e
+                    .span()
+                    .map(|r| Span::new(file, r.start, r.end))
+                    .unwrap_or(Span::new(file, 0, 0));
+                sink.push(
+                    Diagnostic::error(
+                        codes::INVALID_CONFIG,
+                        format!("invalid agentpol.toml: {}", e.message()),
+                    )
+                    .primary(span, "here")
+                    .help("see `agentpol explain AP114` for the keys agentpol.toml accepts"),
+                );
+                Config::default()
+            }
+        }
+    }
+
+    fn validate(&self, file: FileId, text: &str, sink: &mut Sink) {
+        let find = |needle: &str| {
+            text.find(needle)
+                .map(|i| Span::new(file, i, i + needle.len()))
+                .unwrap_or(Span::new(file, 0, 0))
+        };
+        if let Some(f) = &self.check.fail_on {
+            if Severity::parse(f).is_none() {
+                sink.push(
+                    Diagnostic::error(
+                        codes::INVALID_CONFIG,
+                        format!("`fail_on` must be error, warning or info, not `{f}`"),
+                    )
+                    .primary(find(f), "unknown severity")
+                    .help("write `fail_on = \"warning\"`"),
+                );
+            }
+        }
+        for (code, level) in &self.severity {
+            if Severity::parse(level).is_none() && level != "off" {
+                sink.push(
+                    Diagnostic::error(
+                        codes::INVALID_CONFIG,
+                        format!("severity of `{code}` must be error, warning, info or off"),
+                    )
+                    .primary(find(level), "unknown severity")
+                    .help(format!("write `{code} = \"warning\"`")),
+                );
+            }
+        }
+        for s in &self.suppress {
+            if s.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                sink.push(
+                    Diagnostic::error(
+                        codes::INVALID_CONFIG,
+                        format!("suppression of `{}` has no reason", s.code),
+                    )
+                    .primary(find(&s.code), "suppressed without a reason")
+                    .help("every suppression must say why: add `reason = \"...\"`"),
+                );
+            }
+        }
+    }
+}
+
+/// The result of compiling one policy set.
+pub struct Compiled {
+    pub model: Model,
+    pub config: Config,
+    /// Sorted front-end diagnostics (syntax, resolve, check).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Compiles a policy set whose files are already in `sources`. `config` is
+/// the `agentpol.toml` file, if any.
+pub fn compile(sources: &mut SourceMap, config: Option<FileId>, files: &[FileId]) -> Compiled {
+    let mut sink = Sink::new();
+    let config = match config.and_then(|f| sources.get(f).map(|s| (f, s.text.clone()))) {
+        Some((f, text)) => Config::parse(f, &text, &mut sink),
+        None => Config::default(),
+    };
+    let program = crate::resolve::resolve(sources, files, &mut sink);
+    let model = crate::check::check(&program, &mut sink);
+    Compiled {
+        model,
+        config,
+        diagnostics: sink.into_sorted(),
+    }
+}
+
+/// Compiles policy text given in memory (tests, benchmarks, fuzzing): each
+/// `(name, text)` becomes a file of one policy set.
+pub fn compile_str(files: &[(&str, &str)]) -> (SourceMap, Compiled) {
+    let mut sources = SourceMap::new();
+    let ids: Vec<FileId> = files
+        .iter()
+        .map(|(n, t)| sources.add(*n, *t, crate::source::Origin::User))
+        .collect();
+    let compiled = compile(&mut sources, None, &ids);
+    (sources, compiled)
+}

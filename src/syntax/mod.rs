@@ -1,0 +1,253 @@
+//! ① Text → AST. Input: one file's text. Output: [`ast::File`] plus syntax
+//! diagnostics (AP0xx). pest lives only in this module: `Pair` never leaves it.
+//!
+//! A file that fails to parse is split at top-level declarations (lines that
+//! start in column 0 with a declaration keyword) and each piece is parsed on
+//! its own, so one mistake does not hide the next.
+
+pub mod ast;
+mod lower;
+
+use crate::diagnostics::{codes, Diagnostic, Sink};
+use crate::source::{FileId, Span};
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/agentpol.pest"]
+struct AgentpolParser;
+
+/// Characters that can make source text read differently from how it parses.
+pub fn is_forbidden_char(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+}
+
+/// Parses one file. Always returns the items that parsed; syntax errors go to `sink`.
+pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
+    for (offset, c) in text.char_indices() {
+        if is_forbidden_char(c) {
+            sink.push(
+                Diagnostic::error(codes::INVALID_STRING, format!("forbidden character U+{:04X} in source", c as u32))
+                    .primary(Span::new(file, offset, offset + c.len_utf8()), "this character")
+                    .help("bidirectional overrides and control characters can make a policy read differently from how it is parsed; remove it"),
+            );
+        }
+    }
+    match parse_chunk(file, text, 0, sink) {
+        Some(items) => ast::File { file, items },
+        None => {
+            let mut items = Vec::new();
+            let mut errors = Sink::new();
+            for (start, end) in chunks(text) {
+                let chunk = text.get(start..end).unwrap_or("");
+                if let Some(mut parsed) = parse_chunk(file, chunk, start, &mut errors) {
+                    items.append(&mut parsed);
+                }
+            }
+            if errors.is_empty() {
+                // Chunking hid the error (it spanned declarations): report the whole-file error.
+                let _ = parse_chunk(file, text, 0, sink);
+            } else {
+                sink.extend(errors.into_sorted());
+            }
+            ast::File { file, items }
+        }
+    }
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "use ",
+    "tool ",
+    "resource ",
+    "sanitizer ",
+    "preset ",
+    "agent ",
+];
+
+/// Byte ranges of top-level declarations, split at lines that begin one.
+fn chunks(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && TOP_LEVEL.iter().any(|k| line.starts_with(k)) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let mut out = Vec::new();
+    for (i, s) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).copied().unwrap_or(text.len());
+        out.push((*s, e));
+    }
+    out
+}
+
+fn parse_chunk(file: FileId, text: &str, base: usize, sink: &mut Sink) -> Option<Vec<ast::Item>> {
+    match AgentpolParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let root = pairs.next()?;
+            let mut lowerer = lower::Lowerer { file, base, sink };
+            Some(lowerer.file(root))
+        }
+        Err(err) => {
+            sink.push(syntax_error(file, base, text, &err));
+            None
+        }
+    }
+}
+
+fn syntax_error(
+    file: FileId,
+    base: usize,
+    text: &str,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match err.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    // Widen an empty span to the offending character (or token) so the label shows.
+    let end = if end > start {
+        end
+    } else {
+        let rest = text.get(start..).unwrap_or("");
+        let token: usize = rest
+            .char_indices()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+            .map(|(_, c)| c.len_utf8())
+            .sum();
+        start + token.max(rest.chars().next().map(char::len_utf8).unwrap_or(0))
+    };
+    let found = match text.get(start..end) {
+        Some("") | None => "end of file".to_string(),
+        Some(s) => format!("`{}`", s.escape_debug()),
+    };
+    let expected = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    Diagnostic::error(
+        codes::SYNTAX_ERROR,
+        format!("expected {expected}, found {found}"),
+    )
+    .primary(
+        Span::new(file, base + start, base + end),
+        format!("expected {expected}"),
+    )
+    .help("see `agentpol explain AP001` and the language reference in README.md")
+}
+
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = rules.iter().map(|r| describe(*r)).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.len() {
+        0 => "something else".to_string(),
+        1 => names.concat(),
+        _ => {
+            let (last, rest) = names
+                .split_last()
+                .map(|(l, r)| (*l, r.to_vec()))
+                .unwrap_or(("", vec![]));
+            format!("{} or {}", rest.join(", "), last)
+        }
+    }
+}
+
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::ident | Rule::path | Rule::tool_pattern => "a name",
+        Rule::string | Rule::string_body => "a string",
+        Rule::int | Rule::decimal => "a number",
+        Rule::duration => "a duration such as `15m`",
+        Rule::money | Rule::currency => "a money amount such as `USD 10.00`",
+        Rule::literal | Rule::boolean => "a value",
+        Rule::literal_list | Rule::string_list | Rule::ident_list | Rule::path_list => {
+            "a list `[...]`"
+        }
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::atom
+        | Rule::test
+        | Rule::has => "a condition",
+        Rule::cmp_op
+        | Rule::cmp
+        | Rule::member
+        | Rule::like
+        | Rule::any
+        | Rule::all
+        | Rule::contains => "an operator",
+        Rule::k_and | Rule::k_or => "`and`/`or`",
+        Rule::EOI => "end of file",
+        Rule::use_decl
+        | Rule::tool_decl
+        | Rule::resource_type_decl
+        | Rule::resource_decl
+        | Rule::sanitizer_decl
+        | Rule::preset_decl
+        | Rule::agent_decl
+        | Rule::k_use
+        | Rule::k_tool
+        | Rule::k_resource
+        | Rule::k_sanitizer
+        | Rule::k_preset
+        | Rule::k_agent => {
+            "a declaration (`use`, `tool`, `resource`, `sanitizer`, `preset`, `agent`)"
+        }
+        Rule::owner
+        | Rule::domain
+        | Rule::aws_role
+        | Rule::kubernetes
+        | Rule::credentials
+        | Rule::egress
+        | Rule::memory
+        | Rule::delegate
+        | Rule::justification
+        | Rule::audit
+        | Rule::apply
+        | Rule::grant
+        | Rule::deny_rule
+        | Rule::gate
+        | Rule::limit
+        | Rule::budget
+        | Rule::log_rule
+        | Rule::k_allow
+        | Rule::k_deny
+        | Rule::k_approve
+        | Rule::k_limit
+        | Rule::k_budget
+        | Rule::k_log
+        | Rule::k_audit
+        | Rule::k_apply => "an agent item (`allow`, `deny`, `approve`, `owner`, ...)",
+        Rule::tool_doc
+        | Rule::tool_verb
+        | Rule::tool_on
+        | Rule::tool_arg
+        | Rule::tool_effects
+        | Rule::tool_output
+        | Rule::tool_endpoint
+        | Rule::tool_aws
+        | Rule::tool_spends => "a tool item (`arg`, `effects`, `output`, ...)",
+        Rule::type_expr
+        | Rule::prim_type
+        | Rule::money_type
+        | Rule::enum_type
+        | Rule::list_type => "a type",
+        Rule::where_clause | Rule::k_where => "`where`",
+        Rule::approval | Rule::trigger | Rule::k_when | Rule::k_always => {
+            "`approve when ...` or `approve always`"
+        }
+        Rule::k_by => "`by`",
+        Rule::k_group => "`group`",
+        Rule::k_per => "`per`",
+        Rule::k_session => "`session`",
+        Rule::attr_block | Rule::attr => "an attribute",
+        Rule::label_block | Rule::label => "a label `\"key\" = \"value\"`",
+        Rule::via | Rule::k_via => "`via`",
+        Rule::extract | Rule::k_extract => "`extract`",
+        _ => "another token",
+    }
+}
