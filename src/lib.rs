@@ -12,6 +12,7 @@
 //! Every stage reports into a [`diagnostics::Sink`] and carries on. Only `cli`
 //! reads files, writes files or prints; the core is pure.
 
+pub mod backend;
 pub mod check;
 pub mod diagnostics;
 pub mod model;

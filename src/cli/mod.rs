@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean; 1 findings at or above the failing severity;
 //! 2 input or usage errors (including policy errors found by the checker).
 
+mod build;
 mod discover;
 
 use agentpol::diagnostics::render::{human, json as json_render};
@@ -59,6 +60,18 @@ enum Command {
         #[arg(long)]
         request: PathBuf,
     },
+    /// Compile policy sets into enforcement artifacts, written atomically.
+    #[command(
+        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/."
+    )]
+    Build {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum)]
+        target: Vec<TargetArg>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print a JSON Schema.
     #[command(after_help = "Example:\n  agentpol schema request > request.schema.json")]
     Schema {
@@ -68,6 +81,15 @@ enum Command {
     /// Explain a diagnostic code.
     #[command(after_help = "Example:\n  agentpol explain AP104")]
     Explain { code: String },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TargetArg {
+    Rego,
+    Cedar,
+    Iam,
+    K8s,
+    All,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,6 +112,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check { paths, format } => check(&paths, format),
         Command::Eval { paths, request } => eval_cmd(&paths, &request),
+        Command::Build { paths, target, out } => {
+            use agentpol::backend::Target;
+            let mut targets: Vec<Target> = Vec::new();
+            for t in &target {
+                match t {
+                    TargetArg::All => targets.extend(Target::ALL),
+                    TargetArg::Rego => targets.push(Target::Rego),
+                    TargetArg::Cedar => targets.push(Target::Cedar),
+                    TargetArg::Iam => targets.push(Target::Iam),
+                    TargetArg::K8s => targets.push(Target::K8s),
+                }
+            }
+            targets.sort();
+            targets.dedup();
+            if targets.is_empty() {
+                return Err(miette!(
+                    code = "AP114",
+                    help = "add --target rego|cedar|iam|k8s|all",
+                    "no target given"
+                ));
+            }
+            build::build(&paths, &targets, &out)
+        }
         Command::Schema {
             which: SchemaKind::Request,
         } => {
@@ -102,10 +147,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// A loaded and compiled policy set.
 pub(crate) struct Loaded {
-    #[expect(
-        dead_code,
-        reason = "read by `build`, which writes per-set output folders"
-    )]
     pub set: SetPaths,
     pub sources: SourceMap,
     pub compiled: Compiled,

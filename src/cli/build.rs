@@ -1,0 +1,152 @@
+//! `agentpol build`: compile policy sets into enforcement artifacts.
+//!
+//! Everything is generated in memory first; only when every requested target
+//! of every set succeeded is anything written. Each target directory is
+//! written into a fresh temporary directory beside the output and renamed
+//! into place, so readers see the old tree or the new one, never a mix.
+
+use super::discover::{display_root, find_sets};
+use super::load;
+use agentpol::backend::{self, Artifact, Target};
+use agentpol::diagnostics::render::human;
+use agentpol::diagnostics::Severity;
+use miette::{miette, IntoDiagnostic, Result, WrapErr};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCode> {
+    let sets = find_sets(paths)?;
+    let multi = sets.len() > 1;
+    // (directory under `out`, artifacts)
+    let mut planned: Vec<(PathBuf, Vec<Artifact>)> = Vec::new();
+    let mut failed = false;
+    for set in &sets {
+        let loaded = load(set)?;
+        if loaded.compiled.has_errors() {
+            eprint!(
+                "{}",
+                human::render(&loaded.sources, &loaded.compiled.diagnostics)
+            );
+            failed = true;
+            continue;
+        }
+        let dir_name = set
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "policy".into());
+        let set_name = loaded
+            .compiled
+            .config
+            .name
+            .clone()
+            .unwrap_or(dir_name.clone());
+        for &target in targets {
+            let output = backend::generate(
+                target,
+                &backend::Input {
+                    model: &loaded.compiled.model,
+                    sources: &loaded.sources,
+                    set_name: &set_name,
+                },
+            );
+            if !output.diagnostics.is_empty() {
+                eprint!("{}", human::render(&loaded.sources, &output.diagnostics));
+            }
+            if output
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+            {
+                failed = true;
+                continue;
+            }
+            let dir = if multi {
+                PathBuf::from(&dir_name).join(target.as_str())
+            } else {
+                PathBuf::from(target.as_str())
+            };
+            planned.push((dir, output.artifacts));
+        }
+        eprintln!(
+            "{}: built {}",
+            display_root(&set.root),
+            targets
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if failed {
+        eprintln!("nothing was written: fix the errors above and build again");
+        return Ok(ExitCode::from(2));
+    }
+    for (dir, artifacts) in &planned {
+        write_dir(&out.join(dir), artifacts)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one target directory atomically (build aside, then rename).
+fn write_dir(dest: &Path, artifacts: &[Artifact]) -> Result<()> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot create {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".agentpol-build-")
+        .tempdir_in(parent)
+        .into_diagnostic()
+        .wrap_err_with(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })?;
+    for a in artifacts {
+        let rel = safe_relative(&a.path)?;
+        let path = staging.path().join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).into_diagnostic()?;
+        }
+        std::fs::write(&path, &a.contents)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    }
+    let staged = staging.keep();
+    let old = parent.join(format!(".agentpol-old-{}", std::process::id()));
+    if dest.exists() {
+        std::fs::rename(dest, &old)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot replace {}", dest.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&staged, dest) {
+        // Put the previous output back so a failed build changes nothing.
+        let _ = std::fs::rename(&old, dest);
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(miette!(
+            "cannot move the build into {}: {e}",
+            dest.display()
+        ));
+    }
+    if old.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+/// Artifact paths come from our backends, but names derive from policies:
+/// refuse anything that could leave the output directory.
+fn safe_relative(p: &str) -> Result<PathBuf> {
+    let path = PathBuf::from(p);
+    if path.components().all(|c| matches!(c, Component::Normal(_))) && !p.is_empty() {
+        Ok(path)
+    } else {
+        Err(miette!(
+            code = "AP400",
+            "refusing to write artifact outside the output directory: `{}`",
+            p.escape_debug()
+        ))
+    }
+}
