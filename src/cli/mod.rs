@@ -147,7 +147,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// A loaded and compiled policy set.
 pub(crate) struct Loaded {
-    pub set: SetPaths,
     pub sources: SourceMap,
     pub compiled: Compiled,
 }
