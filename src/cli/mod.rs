@@ -173,11 +173,7 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
         ids.push(sources.add(name, text, Origin::User));
     }
     let compiled = agentpol::compile(&mut sources, Some(config), &ids);
-    Ok(Loaded {
-        set: set.clone(),
-        sources,
-        compiled,
-    })
+    Ok(Loaded { sources, compiled })
 }
 
 fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
