@@ -33,26 +33,28 @@ pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
             );
         }
     }
-    match parse_chunk(file, text, 0, sink) {
-        Some(items) => ast::File { file, items },
-        None => {
-            let mut items = Vec::new();
-            let mut errors = Sink::new();
-            for (start, end) in chunks(text) {
-                let chunk = text.get(start..end).unwrap_or("");
-                if let Some(mut parsed) = parse_chunk(file, chunk, start, &mut errors) {
-                    items.append(&mut parsed);
-                }
-            }
-            if errors.is_empty() {
-                // Chunking hid the error (it spanned declarations): report the whole-file error.
-                let _ = parse_chunk(file, text, 0, sink);
-            } else {
-                sink.extend(errors.into_sorted());
-            }
-            ast::File { file, items }
+    // The whole file first; only if that fails, declaration by declaration,
+    // so each broken declaration is reported once and the rest still parse.
+    let mut whole = Sink::new();
+    if let Some(items) = parse_chunk(file, text, 0, &mut whole) {
+        sink.extend(whole.into_sorted());
+        return ast::File { file, items };
+    }
+    let mut items = Vec::new();
+    let mut errors = Sink::new();
+    for (start, end) in chunks(text) {
+        let chunk = text.get(start..end).unwrap_or("");
+        if let Some(mut parsed) = parse_chunk(file, chunk, start, &mut errors) {
+            items.append(&mut parsed);
         }
     }
+    if errors.has_errors() {
+        sink.extend(errors.into_sorted());
+    } else {
+        // The error spans declarations (say, an unclosed brace): report it as found.
+        sink.extend(whole.into_sorted());
+    }
+    ast::File { file, items }
 }
 
 const TOP_LEVEL: &[&str] = &[
@@ -121,7 +123,8 @@ fn syntax_error(
     };
     let found = match text.get(start..end) {
         Some("") | None => "end of file".to_string(),
-        Some(s) => format!("`{}`", s.escape_debug()),
+        Some(s) if s.chars().any(char::is_control) => format!("`{}`", s.escape_debug()),
+        Some(s) => format!("`{s}`"),
     };
     let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
@@ -142,6 +145,9 @@ fn describe_expected(rules: &[Rule]) -> String {
     let mut names: Vec<&str> = rules.iter().map(|r| describe(*r)).collect();
     names.sort_unstable();
     names.dedup();
+    if names.len() > 1 {
+        names.retain(|n| *n != "another token");
+    }
     match names.len() {
         0 => "something else".to_string(),
         1 => names.concat(),
