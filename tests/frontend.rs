@@ -17,7 +17,10 @@ pub fn compile_fixture(path: &Path) -> (SourceMap, agentpol::Compiled, String) {
     let mut sources = SourceMap::new();
     let mut listing = String::new();
     let mut files: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path).unwrap().map(|e| e.unwrap().path()).collect()
+        std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
     } else {
         vec![path.to_path_buf()]
     };
@@ -56,10 +59,19 @@ fn every_fixture_matches_its_snapshot_and_code() {
             );
             // Every diagnostic has a code, a labelled span and a help line.
             for d in &compiled.diagnostics {
-                assert!(d.labels.iter().any(|l| l.primary && !l.message.is_empty()), "unlabelled: {d:?}");
-                assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()), "no help: {d:?}");
+                assert!(
+                    d.labels.iter().any(|l| l.primary && !l.message.is_empty()),
+                    "unlabelled: {d:?}"
+                );
+                assert!(
+                    d.help.as_deref().is_some_and(|h| !h.is_empty()),
+                    "no help: {d:?}"
+                );
             }
-            insta::assert_snapshot!(stem.as_str(), format!("{listing}── diagnostics ──\n{rendered}"));
+            insta::assert_snapshot!(
+                stem.as_str(),
+                format!("{listing}── diagnostics ──\n{rendered}")
+            );
         });
     });
 }
@@ -72,12 +84,32 @@ fn every_code_has_docs_and_exactly_one_fixture() {
         .collect();
     let mut seen = std::collections::BTreeSet::new();
     for doc in codes::TABLE {
-        assert!(seen.insert(doc.code.as_str()), "code {} listed twice", doc.code);
-        assert!(!doc.summary.is_empty() && !doc.explanation.is_empty(), "{} lacks docs", doc.code);
+        assert!(
+            seen.insert(doc.code.as_str()),
+            "code {} listed twice",
+            doc.code
+        );
+        assert!(
+            !doc.summary.is_empty() && !doc.explanation.is_empty(),
+            "{} lacks docs",
+            doc.code
+        );
         let expected = format!("{}-{}", doc.code, doc.name);
-        let matching: Vec<_> = names.iter().filter(|n| n.starts_with(&format!("{}-", doc.code))).collect();
-        assert_eq!(matching.len(), 1, "{} needs exactly one fixture, found {matching:?}", doc.code);
-        assert!(matching[0].starts_with(&expected), "fixture {} should be named {expected}", matching[0]);
+        let matching: Vec<_> = names
+            .iter()
+            .filter(|n| n.starts_with(&format!("{}-", doc.code)))
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "{} needs exactly one fixture, found {matching:?}",
+            doc.code
+        );
+        assert!(
+            matching[0].starts_with(&expected),
+            "fixture {} should be named {expected}",
+            matching[0]
+        );
     }
 }
 
@@ -85,17 +117,25 @@ fn every_code_has_docs_and_exactly_one_fixture() {
 fn three_independent_mistakes_give_three_diagnostics() {
     let src = "tool chat.post {\n  arg channel: string\n  effects [communicate]\n}\n\nagent bot {\n  allow chat.pots\n  allow chat.post where chanel == \"#x\"\n  credentials ttl 15y\n}\n";
     let (_, compiled) = agentpol::compile_str(&[("main.agentpol", src)]);
-    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     assert_eq!(codes, ["AP104", "AP105", "AP107"]);
 }
 
 #[test]
 fn json_diagnostics_carry_resolved_locations() {
-    let (sources, compiled) = agentpol::compile_str(&[("p/main.agentpol", "agent bot {\n  allow chat.post\n}\n")]);
+    let (sources, compiled) =
+        agentpol::compile_str(&[("p/main.agentpol", "agent bot {\n  allow chat.post\n}\n")]);
     let v = json::to_value(&sources, &compiled.diagnostics);
     let label = &v["diagnostics"][0]["labels"][0];
     assert_eq!(v["diagnostics"][0]["code"], "AP104");
     assert_eq!(label["file"], "p/main.agentpol");
-    assert_eq!((label["line"].as_u64(), label["column"].as_u64()), (Some(2), Some(9)));
+    assert_eq!(
+        (label["line"].as_u64(), label["column"].as_u64()),
+        (Some(2), Some(9))
+    );
     assert_eq!(v["summary"]["error"], 1);
 }

@@ -146,3 +146,7 @@ fn stdlib_hint(tool: &str) -> String {
         "declare the tool with `tool NAME { ... }` or `use` the module that declares it".to_string()
     }
 }
+
+#[cfg(test)]
+#[expect(clippy::panic, reason = "test failures")]
+mod tests;

@@ -450,3 +450,6 @@ impl Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
