@@ -5,3 +5,4 @@ mod common;
 mod eval;
 mod frontend;
 mod generators;
+mod robustness;

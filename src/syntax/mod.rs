@@ -33,6 +33,17 @@ pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
             );
         }
     }
+    if let Some(span) = too_deep(file, text) {
+        sink.push(
+            Diagnostic::error(codes::SYNTAX_ERROR, format!("nesting deeper than {MAX_DEPTH} levels"))
+                .primary(span, "too deeply nested")
+                .help("split the condition into several rules; agentpol limits nesting so no input can exhaust the parser's stack"),
+        );
+        return ast::File {
+            file,
+            items: Vec::new(),
+        };
+    }
     // The whole file first; only if that fails, declaration by declaration,
     // so each broken declaration is reported once and the rest still parse.
     let mut whole = Sink::new();
@@ -55,6 +66,59 @@ pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
         sink.extend(whole.into_sorted());
     }
     ast::File { file, items }
+}
+
+/// Parentheses, `not` chains and `list<` types nest at most this deep.
+pub const MAX_DEPTH: usize = 64;
+
+/// Finds nesting that would recurse too deeply in the parser (outside
+/// strings and comments): the span where the limit is first exceeded.
+fn too_deep(file: FileId, text: &str) -> Option<Span> {
+    let bytes = text.as_bytes();
+    let (mut i, mut parens, mut chain) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                parens += 1;
+                if parens > MAX_DEPTH {
+                    return Some(Span::new(file, i, i + 1));
+                }
+            }
+            b')' => parens = parens.saturating_sub(1),
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                // `not not ...` and `list<list<...` recurse once per word.
+                if word == "not" || word == "list" {
+                    chain += 1;
+                    if chain > MAX_DEPTH {
+                        return Some(Span::new(file, start, i));
+                    }
+                } else {
+                    chain = 0;
+                }
+                continue;
+            }
+            c if c.is_ascii_whitespace() || c == b'<' => {}
+            _ => chain = 0,
+        }
+        i += 1;
+    }
+    None
 }
 
 const TOP_LEVEL: &[&str] = &[
