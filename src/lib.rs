@@ -20,5 +20,6 @@ pub mod policy_set;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod synth;
 
 pub use policy_set::{compile, compile_str, Compiled};

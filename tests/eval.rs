@@ -313,3 +313,15 @@ agent reader { allow doc.read where resource.sensitivity <= "confidential" }
     );
     assert_eq!(decide_space("eng"), Outcome::Allow, "the catch-all: public");
 }
+
+#[test]
+fn synthetic_policies_compile_and_their_requests_are_allowed() {
+    let text = agentpol::synth::policy(5, 8);
+    let (_, compiled) = compile_ok(&[("synth.agentpol", &text)]);
+    for a in 0..5 {
+        for g in 0..8 {
+            let d = decide_json(&compiled.model, &agentpol::synth::request(a, g, 8));
+            assert_ne!(d.decision, Outcome::Deny, "{a}/{g}: {:?}", d.reasons);
+        }
+    }
+}
