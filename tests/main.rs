@@ -7,3 +7,4 @@ mod eval;
 mod frontend;
 mod generators;
 mod robustness;
+mod syntax_recovery;
