@@ -6,5 +6,6 @@ mod common;
 mod eval;
 mod frontend;
 mod generators;
+mod presets;
 mod robustness;
 mod syntax_recovery;

@@ -107,6 +107,9 @@ struct Builder {
     settings: BTreeMap<&'static str, Span>,
     counters: BTreeMap<String, usize>,
     delegate_spans: BTreeMap<String, Span>,
+    /// Log fields contributed by presets, kept apart until [`Builder::finish`]
+    /// knows which tools the agent is granted.
+    preset_logs: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Builder {
@@ -137,12 +140,56 @@ impl Builder {
             settings: BTreeMap::new(),
             counters: BTreeMap::new(),
             delegate_spans: BTreeMap::new(),
+            preset_logs: BTreeMap::new(),
         }
     }
 
+    /// A preset is written once for many agents, so it names tools that a
+    /// given agent may not be granted. Its per-tool rules (denies, gates,
+    /// limits, logs) apply only to the tools this agent is granted; for any
+    /// other tool the call is denied anyway, and keeping them would put
+    /// rules that can never fire into the model. The agent's own rules are
+    /// kept as written.
     fn finish(mut self) -> Agent {
         self.agent.domains.sort();
         self.agent.domains.dedup();
+        let granted: BTreeSet<String> = self
+            .agent
+            .granted_tools()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let keep = |preset: &Option<String>, tool: &str| preset.is_none() || granted.contains(tool);
+        self.agent
+            .denies
+            .retain(|d| keep(&d.origin.preset, &d.tool));
+        self.agent
+            .gates
+            .retain(|g| keep(&g.approval.origin.preset, &g.tool));
+        self.agent
+            .limits
+            .retain(|l| keep(&l.origin.preset, &l.tool));
+        for (tool, fields) in std::mem::take(&mut self.preset_logs) {
+            if granted.contains(&tool) {
+                self.agent.logs.entry(tool).or_default().extend(fields);
+            }
+        }
+        // Number the remaining denies and gates again, so ids do not depend
+        // on which preset rules were dropped.
+        let name = self.agent.name.clone();
+        let mut counters: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
+        let mut next = |kind: &'static str, tool: &str| {
+            let n = counters.entry((kind, tool.to_string())).or_insert(0);
+            let id = format!("{name}/{kind}/{tool}/{n}");
+            *n += 1;
+            id
+        };
+        for d in &mut self.agent.denies {
+            d.id = next("deny", &d.tool);
+        }
+        for g in &mut self.agent.gates {
+            g.approval.id = next("approve", &g.tool);
+        }
         self.agent
     }
 
@@ -432,9 +479,12 @@ impl Builder {
                     return;
                 };
                 let Some(t) = tool_of(cx, r) else { return };
-                self.agent
-                    .logs
-                    .entry(t.name.clone())
+                let logs = if preset.is_some() {
+                    &mut self.preset_logs
+                } else {
+                    &mut self.agent.logs
+                };
+                logs.entry(t.name.clone())
                     .or_default()
                     .extend(fields.iter().map(|f| f.name.clone()));
             }

@@ -232,9 +232,13 @@ fn session_limits(
             {
                 if i128::from(*spent) + i128::from(minor) > i128::from(budget.minor) {
                     rules.push(format!("{}/budget", agent.name));
+                    let amount = super::Money {
+                        minor,
+                        currency: acur,
+                    };
                     reasons.push(format!(
                         "spending {} would exceed the session budget of {}",
-                        minor,
+                        amount.display(),
                         budget.display()
                     ));
                 }
