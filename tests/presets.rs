@@ -88,3 +88,35 @@ fn dropped_preset_rules_do_not_change_decisions() {
     );
     assert_eq!(decide("merger", "code.merge", repo("prod")), Outcome::Deny);
 }
+
+/// A preset's limit and the agent's own limit on the same window: the
+/// stricter holds, whichever comes first; two of the agent's own are an error.
+#[test]
+fn the_stricter_of_a_preset_and_an_agent_limit_holds() {
+    let tool = "tool chat.post { arg channel: string  effects [communicate]  output trusted internal }\npreset strict { limit chat.post 3 per session }\npreset loose { limit chat.post 80 per session }\n";
+    for agent in [
+        "agent a { allow chat.post  limit chat.post 50 per session  apply strict }",
+        "agent a { allow chat.post  apply strict  limit chat.post 50 per session }",
+        "agent a { allow chat.post  apply loose  apply strict }",
+        "agent a { allow chat.post  apply strict  apply loose }",
+    ] {
+        let text = format!("{tool}{agent}\n");
+        let (_, compiled) = compile_ok(&[("p.agentpol", &text)]);
+        let limits = &compiled.model.agents["a"].limits;
+        assert_eq!(limits.len(), 1, "{agent}");
+        assert_eq!(limits[0].max, 3, "{agent}");
+        assert_eq!(
+            limits[0].origin.preset.as_deref(),
+            Some("strict"),
+            "{agent}"
+        );
+        let req = serde_json::json!({"agent": "a", "tool": "chat.post",
+            "args": {"channel": "#x"}, "context": {"calls": {"session": 3}}});
+        assert_eq!(decide_json(&compiled.model, &req).decision, Outcome::Deny);
+    }
+    let own_twice = format!(
+        "{tool}agent a {{ allow chat.post  limit chat.post 5 per session  limit chat.post 9 per session }}\n"
+    );
+    let (_, compiled) = agentpol::compile_str(&[("p.agentpol", &own_twice)]);
+    assert!(compiled.has_errors());
+}

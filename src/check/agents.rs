@@ -429,26 +429,36 @@ impl Builder {
                         }
                     },
                 };
-                if self
+                let max = count.value as u64;
+                if let Some(existing) = self
                     .agent
                     .limits
-                    .iter()
-                    .any(|l| l.tool == t.name && l.window == window)
+                    .iter_mut()
+                    .find(|l| l.tool == t.name && l.window == window)
                 {
-                    cx.error(
-                        codes::DUPLICATE_SETTING,
-                        item.span,
-                        format!("`{}` already has a limit per {}", t.name, window.key()),
-                        "second limit for the same window",
-                        "keep the stricter one",
-                    );
+                    if existing.origin.preset.is_none() && origin.preset.is_none() {
+                        cx.error(
+                            codes::DUPLICATE_SETTING,
+                            item.span,
+                            format!("`{}` already has a limit per {}", t.name, window.key()),
+                            "second limit for the same window",
+                            "keep the stricter one",
+                        );
+                    } else if max < existing.max {
+                        // A preset and the agent (or two presets) limit the
+                        // same window: the stricter limit holds, whatever the
+                        // order of `apply`. Preset diagnostics are silenced per
+                        // agent, so this must not depend on an error.
+                        existing.max = max;
+                        existing.origin = origin;
+                    }
                     return;
                 }
                 let id = format!("{}/limit/{}/{}", self.agent.name, t.name, window.key());
                 self.agent.limits.push(Limit {
                     id,
                     tool: t.name.clone(),
-                    max: count.value as u64,
+                    max,
                     window,
                     origin,
                 });
