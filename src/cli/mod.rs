@@ -202,16 +202,16 @@ fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
         let name = display_root(&set.root);
         match format {
             Format::Human => {
-                print!("{}", human::render(&loaded.sources, diags));
                 let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
-                println!(
-                    "{name}: {} file(s), {} agent(s): {} error(s), {} warning(s), {} info",
+                emit(&format!(
+                    "{}{name}: {} file(s), {} agent(s): {} error(s), {} warning(s), {} info\n",
+                    human::render(&loaded.sources, diags),
                     set.files.len(),
                     loaded.compiled.model.agents.len(),
                     count(Severity::Error),
                     count(Severity::Warning),
                     count(Severity::Info)
-                );
+                ))?;
             }
             Format::Json => {
                 let mut v = json_render::to_value(&loaded.sources, diags);
@@ -283,10 +283,10 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
 fn explain(code: &str) -> Result<ExitCode> {
     match codes::lookup(code) {
         Some(doc) => {
-            println!(
-                "{} ({}): {}\n\n{}",
+            emit(&format!(
+                "{} ({}): {}\n\n{}\n",
                 doc.code, doc.name, doc.summary, doc.explanation
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         None => Err(miette!(
@@ -299,6 +299,17 @@ fn explain(code: &str) -> Result<ExitCode> {
 
 fn print_json(v: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_string_pretty(v).into_diagnostic()?;
-    println!("{text}");
-    Ok(())
+    emit(&format!("{text}\n"))
+}
+
+/// Writes to standard output. A reader that went away (`agentpol ... | head`)
+/// is not an error: the output is simply not wanted any more. `print!`
+/// would panic there.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.into_diagnostic(),
+    }
 }
