@@ -4,6 +4,8 @@
 //! bytes) and escapes every user string it emits. What a target cannot
 //! express is reported as an AP4xx diagnostic, never silently dropped.
 
+pub mod cedar;
+
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -64,16 +66,18 @@ pub struct Output {
 /// Generates one target. A backend that reports an error diagnostic must
 /// return no artifacts: nothing half-generated is ever written.
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
-    let _ = input;
-    Output {
-        artifacts: Vec::new(),
-        diagnostics: vec![Diagnostic::error(
-            crate::diagnostics::Code::new("AP400", crate::diagnostics::Severity::Error),
-            format!(
-                "the `{}` backend is not available in this build",
-                target.as_str()
-            ),
-        )
-        .help("see the open issues for the backends that are still being built")],
+    match target {
+        Target::Cedar => cedar::generate(input),
+        _ => Output {
+            artifacts: Vec::new(),
+            diagnostics: vec![Diagnostic::error(
+                crate::diagnostics::Code::new("AP400", crate::diagnostics::Severity::Error),
+                format!(
+                    "the `{}` backend is not available in this build",
+                    target.as_str()
+                ),
+            )
+            .help("see the open issues for the backends that are still being built")],
+        },
     }
 }

@@ -1,0 +1,1 @@
+//! Worked cases: hostile names, malformed requests, snapshots.
