@@ -44,7 +44,7 @@ fn differential_sample_reaches_every_outcome() {
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let mut counts = std::collections::BTreeMap::new();
-    for _ in 0..400 {
+    for _ in 0..300 {
         let (policy, requests) = gen::case().new_tree(&mut runner).unwrap().current();
         let b = build(&[("gen.agentpol", &policy)]);
         for r in &requests {

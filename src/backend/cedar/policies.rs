@@ -291,22 +291,30 @@ fn tool_policies(cx: &mut Cx<'_>, agent: &Agent, tool: &Tool, out: &mut Vec<Poli
             Clause::When(Expr::and(vec![any_grant.clone(), unmet(a, tool)])),
         ));
     }
-    // No matching grant is free of unmet triggers.
-    let no_free = Expr::and(
-        grants
-            .iter()
-            .map(|g| {
-                let met = Expr::and(
-                    g.approvals
-                        .iter()
-                        .map(|a| Expr::not(unmet(a, tool)))
-                        .collect(),
-                );
-                Expr::not(Expr::and(vec![cond(&g.condition, tool), met]))
-            })
-            .collect(),
-    );
-    for g in &grants {
+    // "No matching grant is free of unmet triggers", for a trigger of grant
+    // `g`: when that trigger is unmet `g` itself is not free, so only the
+    // other grants need testing.
+    let free = |g: &Grant| {
+        let met = Expr::and(
+            g.approvals
+                .iter()
+                .map(|a| Expr::not(unmet(a, tool)))
+                .collect(),
+        );
+        Expr::and(vec![cond(&g.condition, tool), met])
+    };
+    for (i, g) in grants.iter().enumerate() {
+        if g.approvals.is_empty() {
+            continue;
+        }
+        let no_other_free = Expr::and(
+            grants
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, other)| Expr::not(free(other)))
+                .collect(),
+        );
         for a in &g.approvals {
             out.push(base(
                 a.id.clone(),
@@ -316,7 +324,7 @@ fn tool_policies(cx: &mut Cx<'_>, agent: &Agent, tool: &Tool, out: &mut Vec<Poli
                 Clause::When(Expr::and(vec![
                     cond(&g.condition, tool),
                     unmet(a, tool),
-                    no_free.clone(),
+                    no_other_free.clone(),
                 ])),
             ));
         }

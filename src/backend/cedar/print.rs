@@ -66,6 +66,14 @@ pub fn uid(ty: &str, id: &str) -> String {
     format!("{NAMESPACE}::{ty}::{}", string(id))
 }
 
+/// An entity uid as text in the normalized form Cedar requires where a uid
+/// is parsed on its own (the `cedar` CLI's `--request-json`, `--principal`):
+/// Cedar's own printing, which is Rust's `escape_debug`. Unlike [`uid`], it
+/// keeps printable non-ASCII characters as they are.
+pub fn uid_normalized(ty: &str, id: &str) -> String {
+    format!("{ty}::\"{}\"", id.escape_debug())
+}
+
 /// Words Cedar reserves (or treats specially) that cannot follow a `.`.
 const RESERVED: &[&str] = &[
     "true",
@@ -201,11 +209,12 @@ impl Expr {
         }
     }
 
-    /// Prints the expression; lines after the first are indented by `indent`
-    /// spaces when the expression is too long for one line.
+    /// Prints the expression starting at column `indent`: on one line when
+    /// it fits, otherwise one operand of the outermost `&&` / `||` per line
+    /// (recursively), aligned under the first.
     pub fn print(&self, indent: usize) -> String {
         let flat = self.flat();
-        if flat.len() + indent <= 88 {
+        if flat.len() + indent <= WIDTH {
             return flat;
         }
         match self {
@@ -216,9 +225,15 @@ impl Expr {
                     "||"
                 };
                 let pad = " ".repeat(indent);
-                let items: Vec<String> =
-                    parts.iter().map(|p| p.print_operand(indent + 3)).collect();
+                let items: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p.print_operand(if i == 0 { indent } else { indent + 3 }))
+                    .collect();
                 items.join(&format!("\n{pad}{op} "))
+            }
+            Expr::Not(inner) if matches!(inner.as_ref(), Expr::And(_) | Expr::Or(_)) => {
+                format!("!({})", inner.print(indent + 2))
             }
             _ => flat,
         }
@@ -226,10 +241,7 @@ impl Expr {
 
     fn print_operand(&self, indent: usize) -> String {
         match self {
-            Expr::And(_) | Expr::Or(_) => {
-                let inner = self.print(indent + 1);
-                format!("({inner})")
-            }
+            Expr::And(_) | Expr::Or(_) => format!("({})", self.print(indent + 1)),
             _ => self.print(indent),
         }
     }
@@ -254,6 +266,9 @@ impl Expr {
 
 /// Longest run of operands printed side by side; longer chains are grouped.
 const CHUNK: usize = 16;
+
+/// Line width the pretty printer aims for.
+const WIDTH: usize = 96;
 
 fn chain(parts: &[Expr], op: &str) -> String {
     if parts.len() > CHUNK {

@@ -54,7 +54,7 @@ impl CedarRequest {
         let text = |v: &Value| -> Value {
             let ty = v.get("type").and_then(Value::as_str).unwrap_or_default();
             let id = v.get("id").and_then(Value::as_str).unwrap_or_default();
-            Value::String(format!("{ty}::{}", print::string(id)))
+            Value::String(print::uid_normalized(ty, id))
         };
         let mut m = Map::new();
         m.insert("principal".into(), text(&self.principal));
