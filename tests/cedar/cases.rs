@@ -568,3 +568,97 @@ fn cli_reasons(
     ids.sort();
     ids
 }
+
+/// Types and operators the generators do not reach: `list<int>`, optional
+/// enums with hostile values, money with and without a fixed currency, an
+/// optional money argument, `all []`, durations, `like` on the
+/// justification, a window key that is not an identifier, and an agent with
+/// no rules at all.
+#[test]
+fn every_type_and_operator_agrees() {
+    let policy = r#"
+tool x.op {
+  arg ids?: list<int>
+  arg mode?: enum["a", "b*", "c\"d"]
+  arg fee: money
+  arg tip?: money(EUR)
+  arg wait: duration
+  arg tags: list<string>
+  effects [spend]
+  spends fee
+  output trusted internal
+}
+agent a0 {
+  budget EUR 10.00 per session
+  justification required
+  allow x.op where ids any [1, 2] or ids all [] or tags all [] or mode in ["b*"]
+    approve when fee.currency == "EUR" and fee.minor > 100 and tip > EUR 0.50 by group "fin" count 2
+  allow x.op where wait <= 1m and has context.justification and context.justification like "*ok*"
+  deny x.op where ids contains 3 or mode == "c\"d"
+  approve x.op when wait > 30s by group "ops"
+  limit x.op 2 per 90s
+}
+agent idle { }
+"#;
+    let b = build(&[("x.agentpol", policy)]);
+    assert!(b.slices.contains_key("idle"));
+    let mut n = 0;
+    let mut outcomes = std::collections::BTreeSet::new();
+    for ids in [None, Some(json!([])), Some(json!([1])), Some(json!([3, 4]))] {
+        for mode in [None, Some("a"), Some("b*"), Some("c\"d"), Some("zz")] {
+            for fee in [
+                json!({"minor": 500, "currency": "EUR"}),
+                json!({"minor": 50, "currency": "USD"}),
+                json!({"minor": -1, "currency": "EUR"}),
+            ] {
+                for tip in [
+                    None,
+                    Some(json!({"minor": 60, "currency": "EUR"})),
+                    Some(json!({"minor": 60, "currency": "GBP"})),
+                ] {
+                    for wait in [0, 45, 120, -1] {
+                        for (tags, ctx) in [
+                            (
+                                json!([]),
+                                json!({"justification": "ok", "calls": {"90s": 1}, "spent": {"minor": 100, "currency": "EUR"}}),
+                            ),
+                            (
+                                json!(["x"]),
+                                json!({"justification": "is ok", "calls": {"90s": 0}, "spent": {"minor": 900, "currency": "EUR"}, "approvals": [{"group": "fin", "approver": "a"}, {"group": "fin", "approver": "b"}, {"group": "ops", "approver": "a"}]}),
+                            ),
+                            (
+                                json!([]),
+                                json!({"justification": "", "calls": {"90s": 0}, "spent": {"minor": 0, "currency": "EUR"}}),
+                            ),
+                            (
+                                json!(["x"]),
+                                json!({"calls": {"90s": 2, "1h": 9}, "spent": {"minor": 0, "currency": "EUR"}}),
+                            ),
+                        ] {
+                            let mut args = json!({"fee": fee, "wait": wait, "tags": tags});
+                            if let Some(i) = &ids {
+                                args["ids"] = i.clone();
+                            }
+                            if let Some(m) = mode {
+                                args["mode"] = json!(m);
+                            }
+                            if let Some(t) = &tip {
+                                args["tip"] = t.clone();
+                            }
+                            for agent in ["a0", "idle"] {
+                                let r = json!({"agent": agent, "tool": "x.op", "args": args, "context": ctx});
+                                agrees(&b, &r).unwrap_or_else(|e| panic!("{e}\nrequest: {r}"));
+                                outcomes.insert(decide_json(&b.model, &r).decision);
+                                n += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        n > 3000 && outcomes.len() == 3,
+        "{n} requests, outcomes {outcomes:?}"
+    );
+}

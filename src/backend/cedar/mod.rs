@@ -141,3 +141,6 @@ fn json_text(v: &serde_json::Value) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests;

@@ -161,16 +161,22 @@ impl Expr {
         }
     }
 
-    /// Conjunction, simplified: `true` parts vanish, a `false` part wins.
-    /// The order of the remaining parts is kept (guards come first).
+    /// Conjunction, simplified: `true` parts vanish, a `false` part wins, a
+    /// repeated atom (a guard two tests share) is kept once. The order of the
+    /// remaining parts is kept, so guards still come first.
     pub fn and(parts: Vec<Expr>) -> Expr {
-        let mut out = Vec::new();
+        let mut out: Vec<Expr> = Vec::new();
+        let push = |out: &mut Vec<Expr>, e: Expr| {
+            if !(matches!(e, Expr::Atom { .. }) && out.contains(&e)) {
+                out.push(e);
+            }
+        };
         for p in parts {
             match p {
                 Expr::Bool(true) => {}
                 Expr::Bool(false) => return Expr::Bool(false),
-                Expr::And(inner) => out.extend(inner),
-                other => out.push(other),
+                Expr::And(inner) => inner.into_iter().for_each(|e| push(&mut out, e)),
+                other => push(&mut out, other),
             }
         }
         match out.len() {
