@@ -7,7 +7,7 @@
 //! - `schema.cedarschema.json`: entity types `Agentpol::Agent` (principal),
 //!   `Agentpol::Resource` and `Agentpol::Tool` (resources), one action per
 //!   tool whose context type carries the tool's typed arguments (see
-//!   [`schema`]);
+//!   `schema.rs`);
 //! - `policies.cedar`: every policy; `agents/<agent>.cedar`: the same
 //!   policies sliced per agent. Every policy is scoped to one principal, so
 //!   loading only the requesting agent's slice gives the same decision
@@ -31,7 +31,7 @@
 //! deny whenever evaluation reported an error or the request could not be
 //! built or validated. Because any deny-kind forbid outranks approvals in
 //! the reference too, this reproduces `decide` exactly; the differential
-//! tests in `tests/cedar.rs` check it against the real engine.
+//! tests in `tests/cedar/` check it against the real engine.
 //!
 //! Guards cannot fail open: every generated policy passes Cedar's strict
 //! validation against the generated schema (optional attributes are read
@@ -39,7 +39,7 @@
 //! overflow), requests are validated against the same schema, and any
 //! evaluation error is read as deny.
 //!
-//! Every user string reaches the Cedar text through [`print`] (escaped
+//! Every user string reaches the Cedar text through [`mod@print`] (escaped
 //! literals and attribute accesses) and the JSON files through `serde_json`.
 //! What Cedar cannot express is reported as [`CEDAR_UNSUPPORTED`] (AP430);
 //! today that is only a number outside Cedar's 64-bit range, which the
