@@ -662,3 +662,105 @@ agent idle { }
         "{n} requests, outcomes {outcomes:?}"
     );
 }
+
+/// Every shipped example builds to Cedar that passes strict validation and
+/// decides each of its requests like `decide`, also with the approvals a
+/// reviewer would add and with the justification removed.
+#[test]
+fn examples_build_and_agree() {
+    use agentpol::source::{Origin, SourceMap};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("agentpol.toml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut sources = SourceMap::new();
+        let config = sources.add(
+            "agentpol.toml",
+            std::fs::read_to_string(dir.join("agentpol.toml")).unwrap(),
+            Origin::User,
+        );
+        let mut files: Vec<_> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "agentpol"))
+            .map(|e| e.path().strip_prefix(&dir).unwrap().to_path_buf())
+            .collect();
+        files.sort();
+        let ids: Vec<_> = files
+            .iter()
+            .map(|rel| {
+                sources.add(
+                    rel.to_string_lossy(),
+                    std::fs::read_to_string(dir.join(rel)).unwrap(),
+                    Origin::User,
+                )
+            })
+            .collect();
+        let compiled = agentpol::compile(&mut sources, Some(config), &ids);
+        assert!(!compiled.has_errors(), "{}", dir.display());
+        let out = generate(
+            Target::Cedar,
+            &Input {
+                model: &compiled.model,
+                sources: &sources,
+                set_name: "example",
+            },
+        );
+        assert!(
+            out.diagnostics.is_empty(),
+            "{}: {:?}",
+            dir.display(),
+            out.diagnostics
+        );
+        let artifacts = out
+            .artifacts
+            .into_iter()
+            .map(|a| (a.path, String::from_utf8(a.contents).unwrap()))
+            .collect();
+        let b = load(compiled.model, artifacts);
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir.join("requests")).unwrap() {
+            let path = entry.unwrap().path();
+            let request: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut approved = request.clone();
+            let groups: Vec<String> = b
+                .model
+                .agents
+                .values()
+                .flat_map(|a| {
+                    a.gates.iter().map(|g| g.approval.group.clone()).chain(
+                        a.grants
+                            .iter()
+                            .flat_map(|g| g.approvals.iter().map(|x| x.group.clone())),
+                    )
+                })
+                .collect();
+            approved["context"]["approvals"] = groups
+                .iter()
+                .flat_map(|g| {
+                    [
+                        json!({"group": g, "approver": "r1"}),
+                        json!({"group": g, "approver": "r2"}),
+                    ]
+                })
+                .collect();
+            let mut unjustified = request.clone();
+            if let Some(c) = unjustified
+                .get_mut("context")
+                .and_then(Value::as_object_mut)
+            {
+                c.remove("justification");
+            }
+            for r in [&request, &approved, &unjustified] {
+                agrees(&b, r).unwrap_or_else(|e| panic!("{}: {e}\n{r}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n > 0, "{} has no requests", dir.display());
+    }
+}
