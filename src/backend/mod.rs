@@ -4,6 +4,10 @@
 //! bytes) and escapes every user string it emits. What a target cannot
 //! express is reported as an AP4xx diagnostic, never silently dropped.
 
+pub mod iam;
+pub mod k8s;
+
+use crate::diagnostics::codes::CodeDoc;
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -64,7 +68,22 @@ pub struct Output {
 /// Generates one target. A backend that reports an error diagnostic must
 /// return no artifacts: nothing half-generated is ever written.
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
-    let _ = input;
+    match target {
+        Target::Iam => iam::generate(input),
+        Target::K8s => k8s::generate(input),
+        _ => unavailable(target),
+    }
+}
+
+/// Documentation of a backend diagnostic code, for `agentpol explain`.
+pub fn code_doc(code: &str) -> Option<&'static CodeDoc> {
+    iam::CODES
+        .iter()
+        .chain(k8s::CODES)
+        .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
+}
+
+fn unavailable(target: Target) -> Output {
     Output {
         artifacts: Vec::new(),
         diagnostics: vec![Diagnostic::error(
