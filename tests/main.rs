@@ -6,4 +6,6 @@ mod common;
 mod eval;
 mod frontend;
 mod generators;
+mod iam;
+mod k8s;
 mod robustness;

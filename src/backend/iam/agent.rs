@@ -457,6 +457,11 @@ fn credential_notes(
             if ttl > role::MAX_MAX_SESSION {
                 notes.push(format!("declared {declared}; AWS sessions last at most 12h, so credentials are shorter-lived than declared"));
             }
+            if (role::MIN_MAX_SESSION..=role::MAX_MAX_SESSION).contains(&ttl) {
+                notes.push(format!(
+                    "MaxSessionDuration and DurationSeconds are the declared {declared}"
+                ));
+            }
             if sessions.max_session > sessions.duration {
                 notes.push(format!(
                     "the role's MaxSessionDuration is {} (AWS's minimum); the declared {declared} holds for sessions requested as in assume-role.json (DurationSeconds {})",

@@ -228,10 +228,13 @@ fn usable(pats: &[Pat], separator: Option<char>) -> Result<Vec<String>, String> 
     Ok(out)
 }
 
-/// IAM policy documents hold tab, newline, carriage return and U+0020..U+00FF.
-fn representable(s: &str) -> bool {
+/// IAM policy documents hold tab, newline, carriage return and U+0020 to
+/// U+00FF; in a value compared with a request (an ARN, a condition value)
+/// only the printable ones are accepted here, so no value depends on how
+/// IAM treats control characters.
+pub fn representable(s: &str) -> bool {
     s.chars()
-        .all(|c| matches!(c, '\t' | '\n' | '\r') || ('\u{20}'..='\u{ff}').contains(&c))
+        .all(|c| matches!(c, ' '..='~' | '\u{a0}'..='\u{ff}'))
 }
 
 /// Escapes policy-variable syntax, and with `like` also IAM's wildcards, so a
@@ -279,6 +282,9 @@ fn condition(
     };
     let (op, values) = operator(lit, spec, multivalued)
         .map_err(|why| format!("{why} with condition key `{}`", key.key))?;
+    if !values.iter().all(|v| representable(v)) {
+        return Err("the value has characters an IAM policy cannot hold".into());
+    }
     let slot = out.entry(op.clone()).or_default();
     if slot.contains_key(&key.key) {
         // Values of one key in one operator are alternatives, not a conjunction.

@@ -83,12 +83,20 @@ impl Reference {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
         {
             Some((n, action)) => Known::Action { name: n, action },
-            None => Known::Unknown {
-                suggestion: crate::diagnostics::did_you_mean(
-                    name,
-                    service.actions.keys().map(String::as_str),
-                ),
-            },
+            None => {
+                let prefix = prefix.to_ascii_lowercase();
+                let known: Vec<String> = service
+                    .actions
+                    .keys()
+                    .map(|a| format!("{prefix}:{a}"))
+                    .collect();
+                Known::Unknown {
+                    suggestion: crate::diagnostics::did_you_mean(
+                        &format!("{prefix}:{name}"),
+                        known.iter().map(String::as_str),
+                    ),
+                }
+            }
         }
     }
 

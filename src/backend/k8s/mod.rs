@@ -19,6 +19,7 @@
 pub mod names;
 pub mod objects;
 mod summary;
+pub mod yaml;
 
 use super::{Artifact, Input, Output};
 use crate::diagnostics::codes::CodeDoc;
@@ -118,7 +119,7 @@ pub fn generate(input: &Input<'_>) -> Output {
     let mut diagnostics = Vec::new();
     let mut built: Vec<(&Agent, Objects)> = Vec::new();
     let mut without = Vec::new();
-    let mut taken: BTreeMap<(String, String), &str> = BTreeMap::new();
+    let mut taken: BTreeMap<(String, String), &Agent> = BTreeMap::new();
     for agent in input.model.agents.values() {
         let Some(k) = &agent.kubernetes else {
             without.push(agent.name.clone());
@@ -134,16 +135,17 @@ pub fn generate(input: &Input<'_>) -> Output {
             k.namespace.clone(),
             objects.service_account.metadata.name.clone(),
         );
-        if let Some(other) = taken.insert(key, &agent.name) {
+        if let Some(other) = taken.insert(key, agent) {
             diagnostics.push(
                 Diagnostic::new(
                     KUBERNETES_NAME_CLASH,
                     format!(
-                        "agents `{other}` and `{}` get the same Kubernetes object names in namespace `{}`",
-                        agent.name, k.namespace
+                        "agents `{}` and `{}` get the same Kubernetes object names in namespace `{}`",
+                        other.name, agent.name, k.namespace
                     ),
                 )
                 .primary(agent.span, "same object names as another agent")
+                .secondary(other.span, "this agent")
                 .help("rename one agent: names are lower-cased and `_` becomes `-`"),
             );
             continue;
@@ -200,16 +202,16 @@ fn check(agent: &Agent, k: &Kubernetes, diagnostics: &mut Vec<Diagnostic>) -> bo
     for (key, value) in &k.labels {
         let span = k.label_spans.get(key).copied().unwrap_or(k.namespace_span);
         let problem = names::check_label_key(key)
-            .map_err(|w| format!("label key `{}` {w}", key.escape_debug()))
-            .and_then(|()| {
-                names::check_label_value(value)
-                    .map_err(|w| format!("label value `{}` {w}", value.escape_debug()))
-            });
-        if let Err(why) = problem {
+            .map_err(|w| ("key", key, w))
+            .and_then(|()| names::check_label_value(value).map_err(|w| ("value", value, w)));
+        if let Err((what, text, why)) = problem {
             diagnostics.push(
-                Diagnostic::new(INVALID_LABEL, format!("{why} in Kubernetes"))
-                    .primary(span, "not a valid Kubernetes label")
-                    .help("label keys and values are letters, digits, `-`, `_` and `.`, at most 63 characters, e.g. `\"app\" = \"triage-bot\"`"),
+                Diagnostic::new(
+                    INVALID_LABEL,
+                    format!("`{}` is not a valid Kubernetes label {what}", text.escape_debug()),
+                )
+                .primary(span, format!("the label {what} {why}"))
+                .help("label keys and values are letters, digits, `-`, `_` and `.`, at most 63 characters, e.g. `\"app\" = \"triage-bot\"`"),
             );
         }
     }
@@ -469,6 +471,8 @@ fn overlaps(built: &[(&Agent, Objects)], diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A manifest as YAML. Serializing these plain structures (string keys,
+/// strings, numbers, booleans) into a JSON value cannot fail.
 fn yaml<T: serde::Serialize>(value: &T) -> String {
-    serde_yaml_ng::to_string(value).unwrap_or_default()
+    yaml::document(&serde_json::to_value(value).unwrap_or_default())
 }

@@ -35,11 +35,11 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
     };
     if let Some(p) = prefix {
         if p.is_empty() || p.len() > 253 || !p.split('.').all(|l| check_dns_label(l).is_ok()) {
-            return Err("its prefix must be a DNS subdomain such as `app.kubernetes.io`".into());
+            return Err("needs a DNS subdomain such as `app.kubernetes.io` before its `/`".into());
         }
     }
     if name.is_empty() {
-        return Err("its name part is empty".into());
+        return Err("needs a name after its `/`".into());
     }
     check_label_value(name)
 }

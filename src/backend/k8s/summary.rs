@@ -65,21 +65,26 @@ pub fn markdown(set: &str, entries: &[Entry<'_>], without: &[String]) -> String 
             .collect();
         let _ = writeln!(
             o,
-            "- NetworkPolicy {}: all egress denied except DNS and {}",
+            "- NetworkPolicy {}: all egress denied except DNS{}",
             md_code(e.network_policy),
             if cidrs.is_empty() {
-                "nothing else".to_string()
+                String::new()
             } else {
-                format!("{} (TCP)", md_code(&cidrs.join(", ")))
+                format!(" and {} (TCP)", md_code(&cidrs.join(", ")))
             }
         );
         match e.cilium {
             Some(name) => {
                 let _ = writeln!(
                     o,
-                    "- CiliumNetworkPolicy {}: {} (TCP), looked up through Cilium's DNS proxy; Cilium's `*.` matches one level of subdomain",
+                    "- CiliumNetworkPolicy {}: {} (TCP), looked up through Cilium's DNS proxy{}",
                     md_code(name),
-                    md_code(&domains.join(", "))
+                    md_code(&domains.join(", ")),
+                    if domains.iter().any(|d| d.starts_with("*.")) {
+                        "; Cilium's `*.` matches one level of subdomain (`a.example.com`, not `a.b.example.com`)"
+                    } else {
+                        ""
+                    }
                 );
             }
             None => o.push_str("- no CiliumNetworkPolicy: the agent declares no domain names\n"),
@@ -111,7 +116,7 @@ pub fn markdown(set: &str, entries: &[Entry<'_>], without: &[String]) -> String 
             }],
         };
         // Names in it are validated DNS labels and numbers: safe in a fence.
-        let yaml = serde_yaml_ng::to_string(&part).unwrap_or_default();
+        let yaml = super::yaml::document(&serde_json::to_value(&part).unwrap_or_default());
         let _ = writeln!(o, "```yaml\n# in the pod spec\n{yaml}```");
     }
     if entries.is_empty() {
