@@ -573,3 +573,44 @@ fn build_writes_iam_and_k8s_directories() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("AP430"));
     assert!(!root.join("out").exists());
 }
+
+/// ARN placeholders and condition keys are checked with the tool, before
+/// any backend runs.
+#[test]
+fn aws_mappings_are_checked_at_check_time() {
+    let src = r#"tool t.x {
+  arg bucket: string
+  arg opt?: string
+  arg n: int
+  arg amount: money(USD)
+  effects [read]
+  output trusted internal
+  aws ["s3:GetObject"] on "arn:${Partition}:s3:::{bucket}/{key}"
+  aws ["s3:GetObject"] on "arn:${Partition}:s3:::{opt}"
+  aws ["s3:GetObject"] on "arn:${Partition}:s3:::{n}"
+  aws ["s3:GetObject"] on "arn:${Partition}:s3:::${aws:username}"
+  aws ["s3:ListBucket"] condition "s3:prefix" = prefix condition "not a key" = bucket
+  aws ["s3:ListBucket"] condition "s3:max-keys" = amount condition "s3:max-keys" = n
+}
+"#;
+    let (sources, compiled) = agentpol::compile_str(&[("t.agentpol", src)]);
+    let rendered = human::render(&sources, &compiled.diagnostics);
+    let messages: Vec<(&str, &str)> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    let expect = [
+        ("AP105", "ARN placeholder `{key}` names no argument of `t.x`"),
+        ("AP116", "ARN placeholder `{opt}` must name a required string or enum argument"),
+        ("AP116", "ARN placeholder `{n}` must name a required string or enum argument"),
+        ("AP116", "invalid ARN template `arn:${Partition}:s3:::${aws:username}`: unknown variable `${aws:username}`: use ${Partition}, ${Region} or ${Account}"),
+        ("AP105", "tool `t.x` has no argument `prefix`"),
+        ("AP116", "`not a key` is not an IAM condition key"),
+        ("AP116", "IAM cannot compare `amount` (money(USD)) with a condition key"),
+    ];
+    for e in expect {
+        assert!(messages.contains(&e), "missing {e:?} in:\n{rendered}");
+    }
+    assert!(compiled.diagnostics.iter().all(|d| d.help.is_some()));
+}

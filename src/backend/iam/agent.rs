@@ -238,7 +238,11 @@ pub(super) fn generate(
             format!("{dir}/boundary.json"),
             document::to_pretty(&b),
         ));
-    } else if !policies.is_empty() {
+    } else if policies
+        .iter()
+        .flatten()
+        .any(|t| t.statement.effect == Effect::Allow)
+    {
         s.notes.push("no permissions boundary: even with `Resource: *` the granted actions exceed one policy".into());
     }
     s.role.max_session_duration = sessions.max_session;
