@@ -27,7 +27,10 @@ pub struct AwsMapping {
 
 /// `condition "s3:prefix" = prefix`: the key's value in the AWS request is the
 /// argument's value, so a grant's constraint on the argument can become an
-/// IAM `Condition`.
+/// IAM `Condition`. The mapping promises that the key is present in the AWS
+/// request exactly when the argument is present in the tool call, with the
+/// same value (a list argument: the same set of values); map only keys AWS
+/// documents that way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwsCondition {
     pub key: String,

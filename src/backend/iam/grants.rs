@@ -7,7 +7,8 @@
 //!   narrows the statement's `Resource`;
 //! - a test of an argument the mapping ties to a condition key, which becomes
 //!   a `Condition` with the operator that has the same meaning, absent values
-//!   included (`IfExists`, `Null` and the negated operators are chosen so);
+//!   included (`IfExists` and the negated operators are chosen so; `has`
+//!   is never translated, see [`operator`]);
 //! - or left over: IAM then allows more than the policy, and the literal is
 //!   reported as enforced by OPA/Cedar only. Never silently widened.
 
@@ -351,10 +352,13 @@ fn operator(lit: &Lit, spec: &ArgSpec, multivalued: bool) -> Result<(String, Vec
     let (pos, atom) = (lit.positive, &lit.atom);
     // Multivalued keys: `ForAnyValue` / `ForAllValues` with positive tests only
     // (negated operators under a set qualifier do not mean "none of").
+    // Whether a service presents an absent parameter as an absent key, an
+    // empty string or a default differs per key, so presence is left to the
+    // policy engines rather than guessed.
+    if let Atom::Has(_) = atom {
+        return Err("IAM services differ in how they present a missing value".into());
+    }
     if multivalued {
-        if let Atom::Has(_) = atom {
-            return Ok(("Null".into(), vec![(!pos).to_string()]));
-        }
         if !pos {
             return Err("a negated test cannot be expressed on a multivalued key".into());
         }
@@ -390,7 +394,6 @@ fn operator(lit: &Lit, spec: &ArgSpec, multivalued: bool) -> Result<(String, Vec
         return Err("a list argument needs a multivalued key".into());
     }
     Ok(match (atom, pos) {
-        (Atom::Has(_), _) => ("Null".into(), vec![(!pos).to_string()]),
         (Atom::StrEq { value, .. }, true) => (
             "StringEquals".into(),
             strs(std::slice::from_ref(value), false),
