@@ -179,7 +179,12 @@ fn render(path: &Path) -> (String, Output) {
         "{}",
         human::render(&sources, &compiled.diagnostics)
     );
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    // The set's name as the CLI takes it: `agentpol.toml`'s, else the folder's.
+    let name = compiled
+        .config
+        .name
+        .clone()
+        .unwrap_or_else(|| path.file_name().unwrap().to_string_lossy().into_owned());
     let input = Input {
         model: &compiled.model,
         sources: &sources,
@@ -191,7 +196,7 @@ fn render(path: &Path) -> (String, Output) {
         generate(Target::K8s, &input).artifacts,
         "not deterministic"
     );
-    let stem = name.clone();
+    let stem = path.file_name().unwrap().to_string_lossy().into_owned();
     match stem.split('-').next().filter(|c| c.starts_with("AP4")) {
         Some(code) => assert!(
             out.diagnostics.iter().any(|d| d.code.as_str() == code),

@@ -118,7 +118,12 @@ fn render(path: &Path) -> (String, Output) {
         "{}",
         human::render(&sources, &compiled.diagnostics)
     );
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    // The set's name as the CLI takes it: `agentpol.toml`'s, else the folder's.
+    let name = compiled
+        .config
+        .name
+        .clone()
+        .unwrap_or_else(|| path.file_name().unwrap().to_string_lossy().into_owned());
     let out = generate(
         Target::Iam,
         &Input {
