@@ -212,3 +212,21 @@ fn a_failed_build_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn codes_are_unique_across_front_end_and_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    let backend: Vec<_> = ["AP4"].iter().flat_map(|_| (400..500).map(|n| format!("AP{n}"))).collect();
+    for doc in agentpol::diagnostics::codes::TABLE {
+        assert!(seen.insert(doc.code.as_str().to_string(), doc.name).is_none(), "{} twice", doc.code);
+    }
+    for code in backend {
+        if let Some(doc) = agentpol::backend::code_doc(&code) {
+            assert!(seen.insert(code.clone(), doc.name).is_none(), "{code} defined twice");
+            let out = agentpol(&["explain", &code], dir.path());
+            assert_eq!(out.status.code(), Some(0), "explain {code}");
+        }
+    }
+    assert!(seen.keys().any(|c| c.starts_with("AP42")) && seen.keys().any(|c| c.starts_with("AP43")));
+}

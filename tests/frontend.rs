@@ -16,10 +16,17 @@ fn fixtures_dir() -> PathBuf {
 pub fn compile_fixture(path: &Path) -> (SourceMap, agentpol::Compiled, String) {
     let mut sources = SourceMap::new();
     let mut listing = String::new();
+    // Policy files and the config, recursively (example sets also hold
+    // READMEs and request folders, which are not part of the policy).
     let mut files: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path)
-            .unwrap()
-            .map(|e| e.unwrap().path())
+        walkdir::WalkDir::new(path)
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .filter(|p| {
+                p.is_file()
+                    && (p.extension().is_some_and(|x| x == "agentpol")
+                        || p.ends_with("agentpol.toml"))
+            })
             .collect()
     } else {
         vec![path.to_path_buf()]
@@ -28,7 +35,12 @@ pub fn compile_fixture(path: &Path) -> (SourceMap, agentpol::Compiled, String) {
     let mut config = None;
     let mut ids = Vec::new();
     for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let rel = if path.is_dir() {
+            f.strip_prefix(path).unwrap()
+        } else {
+            f.file_name().map(Path::new).unwrap()
+        };
+        let name = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&f).unwrap();
         listing.push_str(&format!("── {name} ──\n{text}\n"));
         let id = sources.add(name.clone(), text, Origin::User);

@@ -9,6 +9,8 @@ mod corpus;
 mod eval;
 mod frontend;
 mod generators;
+mod iam;
+mod k8s;
 mod presets;
 mod robustness;
 mod syntax_recovery;

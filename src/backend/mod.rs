@@ -5,7 +5,10 @@
 //! express is reported as an AP4xx diagnostic, never silently dropped.
 
 pub mod cedar;
+pub mod iam;
+pub mod k8s;
 
+use crate::diagnostics::codes::CodeDoc;
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -68,16 +71,31 @@ pub struct Output {
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
     match target {
         Target::Cedar => cedar::generate(input),
-        _ => Output {
-            artifacts: Vec::new(),
-            diagnostics: vec![Diagnostic::error(
-                crate::diagnostics::Code::new("AP400", crate::diagnostics::Severity::Error),
-                format!(
-                    "the `{}` backend is not available in this build",
-                    target.as_str()
-                ),
-            )
-            .help("see the open issues for the backends that are still being built")],
-        },
+        Target::Iam => iam::generate(input),
+        Target::K8s => k8s::generate(input),
+        _ => unavailable(target),
+    }
+}
+
+/// Documentation of a backend diagnostic code, for `agentpol explain`.
+pub fn code_doc(code: &str) -> Option<&'static CodeDoc> {
+    cedar::CODES
+        .iter()
+        .chain(iam::CODES)
+        .chain(k8s::CODES)
+        .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
+}
+
+fn unavailable(target: Target) -> Output {
+    Output {
+        artifacts: Vec::new(),
+        diagnostics: vec![Diagnostic::error(
+            crate::diagnostics::Code::new("AP400", crate::diagnostics::Severity::Error),
+            format!(
+                "the `{}` backend is not available in this build",
+                target.as_str()
+            ),
+        )
+        .help("see the open issues for the backends that are still being built")],
     }
 }

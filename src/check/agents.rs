@@ -6,8 +6,8 @@ use super::literals::{parse_duration, parse_endpoint, parse_money};
 use super::{Cx, Kind};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic};
 use crate::model::{
-    Agent, Approval, Cond, Deny, Extraction, Gate, Grant, Kubernetes, Limit, Memory, RuleOrigin,
-    Tool, Window,
+    Agent, AgentSpans, Approval, Cond, Deny, Extraction, Gate, Grant, Kubernetes, Limit, Memory,
+    RuleOrigin, Tool, Window,
 };
 use crate::resolve::DeclRef;
 use crate::source::Span;
@@ -136,6 +136,7 @@ impl Builder {
                 logs: BTreeMap::new(),
                 presets: Vec::new(),
                 span,
+                spans: AgentSpans::default(),
             },
             settings: BTreeMap::new(),
             counters: BTreeMap::new(),
@@ -263,12 +264,17 @@ impl Builder {
             AgentItemKind::AwsRole(s) => {
                 if self.once(cx, "aws role", item.span) {
                     self.agent.aws_role = Some(s.value.clone());
+                    self.agent.spans.aws_role = Some(s.span);
                 }
             }
             AgentItemKind::Kubernetes { namespace, labels } => {
                 if self.once(cx, "kubernetes", item.span) {
                     let mut map = BTreeMap::new();
+                    let mut label_spans = BTreeMap::new();
                     for (k, v) in labels {
+                        label_spans
+                            .entry(k.value.clone())
+                            .or_insert(k.span.to(v.span));
                         if map.insert(k.value.clone(), v.value.clone()).is_some() {
                             cx.error(
                                 codes::DUPLICATE_SETTING,
@@ -282,6 +288,8 @@ impl Builder {
                     self.agent.kubernetes = Some(Kubernetes {
                         namespace: namespace.value.clone(),
                         labels: map,
+                        namespace_span: namespace.span,
+                        label_spans,
                     });
                 }
             }
@@ -295,7 +303,10 @@ impl Builder {
                             "zero",
                             "give a lifetime such as `15m`",
                         ),
-                        Ok(s) => self.agent.credential_ttl = Some(s),
+                        Ok(s) => {
+                            self.agent.credential_ttl = Some(s);
+                            self.agent.spans.credentials = Some(d.span);
+                        }
                         Err(m) => cx.error(
                             codes::IMPOSSIBLE_UNIT,
                             d.span,
@@ -307,6 +318,7 @@ impl Builder {
                 }
             }
             AgentItemKind::Egress(list) => {
+                self.agent.spans.egress.get_or_insert(item.span);
                 for s in list {
                     match parse_endpoint(&s.value) {
                         Ok(e) => {

@@ -3,7 +3,7 @@
 use super::{literals, Cx, Kind};
 use crate::diagnostics::{codes, did_you_mean};
 use crate::model::{
-    self, currency_exponent, ArgSpec, Attrs, AwsMapping, Effect, Resource, ResourceType, Sanitizer,
+    self, currency_exponent, ArgSpec, Attrs, Effect, Resource, ResourceType, Sanitizer,
     Sensitivity, Tool, ToolResource, Trust, Type,
 };
 use crate::syntax::ast::{self, Item, ToolItem, TypeKind};
@@ -175,6 +175,7 @@ fn tool(cx: &mut Cx<'_, '_>, module: usize, name: &str, decl: &ast::ToolDecl) ->
     };
     let mut resource_decl = None;
     let mut spends_decl = None;
+    let mut aws_decls = Vec::new();
     let mut has_output = false;
     for item in &decl.items {
         match item {
@@ -242,30 +243,19 @@ fn tool(cx: &mut Cx<'_, '_>, module: usize, name: &str, decl: &ast::ToolDecl) ->
                     "write `host:port`, `*.domain:port` or `10.0.0.0/8:port`",
                 ),
             },
-            ToolItem::Aws { actions, arn } => {
-                let mut list = Vec::new();
-                for a in actions {
-                    if valid_iam_action(&a.value) {
-                        list.push(a.value.clone());
-                    } else {
-                        cx.error(
-                            codes::INVALID_TOOL,
-                            a.span,
-                            format!("`{}` is not an IAM action", a.value.escape_debug()),
-                            "expected `service:Action`",
-                            "IAM actions look like `s3:GetObject`",
-                        );
-                    }
-                }
-                t.aws.push(AwsMapping {
-                    actions: list,
-                    arn: arn.as_ref().map(|a| a.value.clone()),
-                });
-            }
+            ToolItem::Aws {
+                actions,
+                arn,
+                conditions,
+            } => aws_decls.push((actions, arn, conditions)),
             ToolItem::Spends(a) => spends_decl = Some(a),
         }
     }
     let _ = has_output;
+    for (actions, arn, conditions) in aws_decls {
+        let mapping = super::aws::mapping(cx, &t, actions, arn.as_ref(), conditions);
+        t.aws.push(mapping);
+    }
     if t.effects.is_empty() {
         cx.error(codes::INVALID_TOOL, decl.name.span, format!("tool `{name}` declares no effects"), "no `effects [...]`", "say what calling it does, e.g. `effects [read]`; agentpol cannot judge a tool without effects");
     }
@@ -342,20 +332,6 @@ fn tool(cx: &mut Cx<'_, '_>, module: usize, name: &str, decl: &ast::ToolDecl) ->
         None => {}
     }
     Some(t)
-}
-
-fn valid_iam_action(a: &str) -> bool {
-    let Some((svc, action)) = a.split_once(':') else {
-        return false;
-    };
-    !svc.is_empty()
-        && svc
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !action.is_empty()
-        && action
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'*')
 }
 
 fn arg_type(cx: &mut Cx<'_, '_>, ty: &ast::TypeExpr, in_list: bool) -> Option<Type> {

@@ -4,6 +4,7 @@
 //! mistake; callers must not use a model whose sink has errors.
 
 mod agents;
+mod aws;
 mod decls;
 mod expr;
 mod literals;

@@ -281,7 +281,7 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
 }
 
 fn explain(code: &str) -> Result<ExitCode> {
-    match codes::lookup(code) {
+    match codes::lookup(code).or_else(|| agentpol::backend::code_doc(code)) {
         Some(doc) => {
             emit(&format!(
                 "{} ({}): {}\n\n{}\n",

@@ -10,6 +10,7 @@
 //!   tool's resource argument (see [`resources`]);
 //! - rule ids are unique within the model and stable across runs.
 
+pub mod aws;
 pub mod cond;
 pub mod eval;
 pub mod request;
@@ -19,6 +20,7 @@ use crate::source::Span;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use aws::{AwsCondition, AwsMapping};
 pub use cond::{Atom, Cond, IntOperand, Scalar, StrOperand};
 
 /// The whole checked policy set.
@@ -184,14 +186,6 @@ impl Endpoint {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AwsMapping {
-    /// Real IAM actions, `service:Action`.
-    pub actions: Vec<String>,
-    /// ARN template with `{arg}` placeholders; `None` means `*`.
-    pub arn: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: String,
@@ -271,6 +265,19 @@ pub enum Extraction {
 pub struct Kubernetes {
     pub namespace: String,
     pub labels: BTreeMap<String, String>,
+    /// Where the namespace string is written.
+    pub namespace_span: Span,
+    /// Where each label (by key) is written, from its key to its value.
+    pub label_spans: BTreeMap<String, Span>,
+}
+
+/// Where an agent's identity settings are written, so that a backend that
+/// cannot use a value can point at it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AgentSpans {
+    pub aws_role: Option<Span>,
+    pub credentials: Option<Span>,
+    pub egress: Option<Span>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -298,6 +305,7 @@ pub struct Agent {
     pub logs: BTreeMap<String, BTreeSet<String>>,
     pub presets: Vec<String>,
     pub span: Span,
+    pub spans: AgentSpans,
 }
 
 impl Agent {

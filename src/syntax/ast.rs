@@ -83,6 +83,8 @@ pub enum ToolItem {
     Aws {
         actions: Vec<StrLit>,
         arn: Option<StrLit>,
+        /// `condition "KEY" = arg` clauses, in source order.
+        conditions: Vec<(StrLit, Ident)>,
     },
     Spends(Ident),
 }

@@ -48,6 +48,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::k_apply
             | Rule::k_via
             | Rule::k_extract
+            | Rule::k_condition
             | Rule::EOI
     )
 }
@@ -177,10 +178,27 @@ impl Lowerer<'_> {
             },
             Rule::tool_endpoint => ToolItem::Endpoint(self.string(k.into_iter().next()?)),
             Rule::tool_aws => {
-                let mut it = k.into_iter();
-                let actions = self.string_list(it.next()?);
-                let arn = it.next().map(|p| self.string(p));
-                ToolItem::Aws { actions, arn }
+                let mut actions = Vec::new();
+                let mut arn = None;
+                let mut conditions = Vec::new();
+                for p in k {
+                    match p.as_rule() {
+                        Rule::string_list => actions = self.string_list(p),
+                        Rule::string => arn = Some(self.string(p)),
+                        Rule::aws_condition => {
+                            let c = kids(p);
+                            let key = self.string(c.first()?.clone());
+                            let arg = self.ident(c.get(1)?);
+                            conditions.push((key, arg));
+                        }
+                        _ => {}
+                    }
+                }
+                ToolItem::Aws {
+                    actions,
+                    arn,
+                    conditions,
+                }
             }
             Rule::tool_spends => ToolItem::Spends(self.ident(k.first()?)),
             _ => return None,

@@ -318,6 +318,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::label_block | Rule::label => "a label `\"key\" = \"value\"`",
         Rule::via | Rule::k_via => "`via`",
         Rule::extract | Rule::k_extract => "`extract`",
+        Rule::aws_condition | Rule::k_condition => "`condition \"KEY\" = arg`",
         _ => "another token",
     }
 }

@@ -361,7 +361,7 @@ fn long_conditions_evaluate_without_errors() {
     assert_eq!(ask(&b, &allowed, true).decision.decision, Outcome::Allow);
 }
 
-/// What Cedar cannot express fails the target with AP430 and no artifacts.
+/// What Cedar cannot express fails the target with AP420 and no artifacts.
 #[test]
 fn inexpressible_limits_are_rejected() {
     let (sources, mut compiled) = compile_ok(&[(

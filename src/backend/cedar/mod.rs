@@ -41,7 +41,7 @@
 //!
 //! Every user string reaches the Cedar text through [`mod@print`] (escaped
 //! literals and attribute accesses) and the JSON files through `serde_json`.
-//! What Cedar cannot express is reported as [`CEDAR_UNSUPPORTED`] (AP430);
+//! What Cedar cannot express is reported as [`CEDAR_UNSUPPORTED`] (AP420);
 //! today that is only a number outside Cedar's 64-bit range, which the
 //! checker already prevents.
 
@@ -61,7 +61,7 @@ use crate::model::Model;
 use crate::source::Span;
 
 /// A construct of the checked model that Cedar cannot express.
-pub const CEDAR_UNSUPPORTED: Code = Code::new("AP430", Severity::Error);
+pub const CEDAR_UNSUPPORTED: Code = Code::new("AP420", Severity::Error);
 
 /// Documentation of the Cedar backend's codes, for `agentpol explain`.
 pub const CODES: &[CodeDoc] = &[CodeDoc {
