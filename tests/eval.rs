@@ -2,7 +2,7 @@
 //! worked cases for each deny cause.
 
 use crate::common::{compile_ok, gen};
-use agentpol::model::eval::{decide, decide_json};
+use agentpol::model::eval::{approved, decide, decide_json};
 use agentpol::model::request::parse;
 use agentpol::model::Outcome;
 use proptest::prelude::*;
@@ -13,17 +13,6 @@ fn env_for<'a>(req: &'a agentpol::model::request::Request) -> agentpol::model::c
         args: &req.args,
         justification: req.context.justification.as_deref(),
     }
-}
-
-fn approved(a: &agentpol::model::Approval, req: &agentpol::model::request::Request) -> bool {
-    let who: std::collections::BTreeSet<_> = req
-        .context
-        .approvals
-        .iter()
-        .filter(|g| g.group == a.group)
-        .map(|g| g.approver.as_str())
-        .collect();
-    who.len() >= a.count as usize
 }
 
 proptest! {

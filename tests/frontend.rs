@@ -8,10 +8,6 @@ use agentpol::diagnostics::render::{human, json};
 use agentpol::source::{Origin, SourceMap};
 use std::path::{Path, PathBuf};
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frontend")
-}
-
 /// Loads a fixture file or folder the way the CLI loads a policy set.
 pub fn compile_fixture(path: &Path) -> (SourceMap, agentpol::Compiled, String) {
     let mut sources = SourceMap::new();
@@ -90,39 +86,7 @@ fn every_fixture_matches_its_snapshot_and_code() {
 
 #[test]
 fn every_code_has_docs_and_exactly_one_fixture() {
-    let names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    let mut seen = std::collections::BTreeSet::new();
-    for doc in codes::TABLE {
-        assert!(
-            seen.insert(doc.code.as_str()),
-            "code {} listed twice",
-            doc.code
-        );
-        assert!(
-            !doc.summary.is_empty() && !doc.explanation.is_empty(),
-            "{} lacks docs",
-            doc.code
-        );
-        let expected = format!("{}-{}", doc.code, doc.name);
-        let matching: Vec<_> = names
-            .iter()
-            .filter(|n| n.starts_with(&format!("{}-", doc.code)))
-            .collect();
-        assert_eq!(
-            matching.len(),
-            1,
-            "{} needs exactly one fixture, found {matching:?}",
-            doc.code
-        );
-        assert!(
-            matching[0].starts_with(&expected),
-            "fixture {} should be named {expected}",
-            matching[0]
-        );
-    }
+    crate::common::assert_one_fixture_per_code(codes::TABLE, "tests/fixtures/frontend");
 }
 
 #[test]

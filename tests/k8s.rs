@@ -272,20 +272,8 @@ fn every_example_matches_its_snapshot() {
 
 #[test]
 fn every_code_has_docs_and_exactly_one_fixture() {
-    let names = crate::iam::fixture_names("tests/fixtures/backend/k8s");
+    crate::common::assert_one_fixture_per_code(k8s::CODES, "tests/fixtures/backend/k8s");
     for doc in k8s::CODES {
-        assert!(!doc.summary.is_empty() && !doc.explanation.is_empty());
-        let expected = format!("{}-{}", doc.code, doc.name);
-        let matching: Vec<_> = names
-            .iter()
-            .filter(|n| n.starts_with(&format!("{}-", doc.code)))
-            .collect();
-        assert_eq!(
-            matching,
-            [&expected],
-            "{} needs exactly the fixture {expected}",
-            doc.code
-        );
         assert_eq!(
             agentpol::backend::code_doc(doc.code.as_str()).map(|d| d.name),
             Some(doc.name)

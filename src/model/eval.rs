@@ -261,7 +261,7 @@ fn session_limits(
 }
 
 /// Distinct approvers from the approval's group reach its count.
-fn approved(a: &Approval, req: &Request) -> bool {
+pub fn approved(a: &Approval, req: &Request) -> bool {
     let approvers: BTreeSet<&str> = req
         .context
         .approvals

@@ -14,3 +14,42 @@ pub fn compile_ok(files: &[(&str, &str)]) -> (SourceMap, Compiled) {
     }
     (sources, compiled)
 }
+
+/// Every code in `codes` has documentation and exactly one fixture in
+/// `dir` (relative to the crate) named `CODE-name` (a file or a folder).
+pub fn assert_one_fixture_per_code(codes: &[agentpol::diagnostics::codes::CodeDoc], dir: &str) {
+    let names: Vec<String> =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for doc in codes {
+        assert!(
+            seen.insert(doc.code.as_str()),
+            "code {} listed twice",
+            doc.code
+        );
+        assert!(
+            !doc.summary.is_empty() && !doc.explanation.is_empty(),
+            "{} lacks docs",
+            doc.code
+        );
+        let expected = format!("{}-{}", doc.code, doc.name);
+        let matching: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with(&format!("{}-", doc.code)))
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "{} needs exactly one fixture in {dir}, found {matching:?}",
+            doc.code
+        );
+        assert!(
+            matching[0].starts_with(&expected),
+            "fixture {} should be named {expected}",
+            matching[0]
+        );
+    }
+}

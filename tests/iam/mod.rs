@@ -213,30 +213,10 @@ fn every_example_matches_its_snapshot() {
     snapshot_sets("examples");
 }
 
-pub fn fixture_names(dir: &str) -> Vec<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
-    std::fs::read_dir(root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
 #[test]
 fn every_code_has_docs_and_exactly_one_fixture() {
-    let names = fixture_names("tests/fixtures/backend/iam");
+    crate::common::assert_one_fixture_per_code(iam::CODES, "tests/fixtures/backend/iam");
     for doc in iam::CODES {
-        assert!(!doc.summary.is_empty() && !doc.explanation.is_empty());
-        let expected = format!("{}-{}", doc.code, doc.name);
-        let matching: Vec<_> = names
-            .iter()
-            .filter(|n| n.starts_with(&format!("{}-", doc.code)))
-            .collect();
-        assert_eq!(
-            matching,
-            [&expected],
-            "{} needs exactly the fixture {expected}",
-            doc.code
-        );
         assert_eq!(
             agentpol::backend::code_doc(doc.code.as_str()).map(|d| d.name),
             Some(doc.name)
