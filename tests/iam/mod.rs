@@ -18,7 +18,7 @@ use agentpol::model::aws::{parse_arn_template, ArnPart};
 use agentpol::model::Type;
 use proptest::prelude::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
