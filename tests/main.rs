@@ -1,5 +1,6 @@
 //! The one integration test binary; each area is a submodule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod analysis;
 mod common;
 mod generators;

@@ -307,7 +307,7 @@ fn test(
                     None
                 }
                 None => {
-                    cx.error(codes::IMPOSSIBLE_UNIT, lit.span, format!("`{lname}` has no fixed currency, so `{}` cannot be compared with it", format!("{} {}", m.currency, m.amount)), "currency of the request unknown", format!("declare the argument as `money({})` in the tool, or test `{lname}.currency` and `{lname}.minor`", money.currency));
+                    cx.error(codes::IMPOSSIBLE_UNIT, lit.span, format!("`{lname}` has no fixed currency, so `{} {}` cannot be compared with it", m.currency, m.amount), "currency of the request unknown", format!("declare the argument as `money({})` in the tool, or test `{lname}.currency` and `{lname}.minor`", money.currency));
                     None
                 }
             }

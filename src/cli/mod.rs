@@ -6,8 +6,8 @@
 mod build;
 mod discover;
 
-use agentpol::diagnostics::render::{human, json as json_render};
-use agentpol::diagnostics::{codes, Severity};
+use agentpol::diagnostics::render::{human, json as json_render, sarif};
+use agentpol::diagnostics::{codes, Diagnostic, Severity};
 use agentpol::model::eval;
 use agentpol::source::{Origin, SourceMap};
 use agentpol::Compiled;
@@ -33,13 +33,31 @@ struct Cli {
 enum Format {
     Human,
     Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check policy sets and report every problem found.
+    /// Check and analyze policy sets and report every problem and risk found.
     #[command(
-        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json"
+        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
     )]
     Check {
         /// Files or directories; each belongs to (or contains) policy sets marked by agentpol.toml.
@@ -47,6 +65,12 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// The lowest severity that makes `check` exit with 1.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// List every check (code, default severity, name, summary) and exit.
+        #[arg(long)]
+        list_checks: bool,
     },
     /// Decide one request with the reference evaluator and print the decision as JSON.
     #[command(
@@ -110,7 +134,17 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check { paths, format } => check(&paths, format),
+        Command::Check {
+            paths,
+            format,
+            fail_on,
+            list_checks,
+        } => {
+            if list_checks {
+                return list(format);
+            }
+            check(&paths, format, fail_on.map(FailOn::severity))
+        }
         Command::Eval { paths, request } => eval_cmd(&paths, &request),
         Command::Build { paths, target, out } => {
             use agentpol::backend::Target;
@@ -176,20 +210,30 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
     Ok(Loaded { sources, compiled })
 }
 
-fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
+fn check(paths: &[PathBuf], format: Format, fail_on: Option<Severity>) -> Result<ExitCode> {
     let sets = find_sets(paths)?;
     let mut worst: u8 = 0;
     let mut json_sets = Vec::new();
+    let mut done: Vec<(String, Loaded, Vec<Diagnostic>)> = Vec::new();
     for set in &sets {
         let loaded = load(set)?;
-        let diags = &loaded.compiled.diagnostics;
-        let fail_on = loaded
-            .compiled
-            .config
-            .check
-            .fail_on
-            .as_deref()
-            .and_then(Severity::parse)
+        let mut diags = loaded.compiled.diagnostics.clone();
+        let mut analyzed = false;
+        if !loaded.compiled.has_errors() {
+            diags.extend(agentpol::analyze(&loaded.sources, &loaded.compiled).diagnostics);
+            agentpol::diagnostics::sort(&mut diags);
+            analyzed = true;
+        }
+        let fail_on = fail_on
+            .or_else(|| {
+                loaded
+                    .compiled
+                    .config
+                    .check
+                    .fail_on
+                    .as_deref()
+                    .and_then(Severity::parse)
+            })
             .unwrap_or(Severity::Error);
         let code = if loaded.compiled.has_errors() {
             2
@@ -202,30 +246,105 @@ fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
         let name = display_root(&set.root);
         match format {
             Format::Human => {
-                print!("{}", human::render(&loaded.sources, diags));
+                print!("{}", human::render(&loaded.sources, &diags));
                 let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
                 println!(
-                    "{name}: {} file(s), {} agent(s): {} error(s), {} warning(s), {} info",
+                    "{name}: {} file(s), {} agent(s){}: {} error(s), {} warning(s), {} info",
                     set.files.len(),
                     loaded.compiled.model.agents.len(),
+                    if analyzed {
+                        ""
+                    } else {
+                        " (not analyzed: fix the errors first)"
+                    },
                     count(Severity::Error),
                     count(Severity::Warning),
                     count(Severity::Info)
                 );
             }
             Format::Json => {
-                let mut v = json_render::to_value(&loaded.sources, diags);
+                let mut v = json_render::to_value(&loaded.sources, &diags);
                 if let Some(o) = v.as_object_mut() {
                     o.insert("policy_set".into(), serde_json::Value::String(name));
+                    o.insert("analyzed".into(), serde_json::Value::Bool(analyzed));
                 }
                 json_sets.push(v);
             }
+            Format::Sarif => done.push((name, loaded, diags)),
         }
     }
-    if format == Format::Json {
-        print_json(&serde_json::json!({ "sets": json_sets }))?;
+    match format {
+        Format::Json => print_json(&serde_json::json!({ "sets": json_sets }))?,
+        Format::Sarif => {
+            let results: Vec<sarif::SetResults<'_>> = done
+                .iter()
+                .map(|(name, loaded, diags)| sarif::SetResults {
+                    prefix: if name == "." {
+                        String::new()
+                    } else {
+                        format!("{name}/")
+                    },
+                    sources: &loaded.sources,
+                    diagnostics: diags,
+                })
+                .collect();
+            print_json(&sarif::to_value(
+                &rules(),
+                &results,
+                env!("CARGO_PKG_VERSION"),
+            ))?;
+        }
+        Format::Human => {}
     }
     Ok(ExitCode::from(worst))
+}
+
+/// Every code agentpol can report, for SARIF: the front end's, then the checks'.
+fn rules() -> Vec<sarif::Rule> {
+    let front = codes::TABLE.iter().map(|d| sarif::Rule {
+        id: d.code.as_str().to_string(),
+        name: d.name.to_string(),
+        summary: d.summary.to_string(),
+        help: d.explanation.to_string(),
+        level: d.code.default_severity(),
+    });
+    let checks = agentpol::analysis::CHECKS.iter().map(|c| sarif::Rule {
+        id: c.code.as_str().to_string(),
+        name: c.name.to_string(),
+        summary: c.summary.to_string(),
+        help: c.doc(),
+        level: c.code.default_severity(),
+    });
+    front.chain(checks).collect()
+}
+
+fn list(format: Format) -> Result<ExitCode> {
+    let checks = agentpol::analysis::CHECKS;
+    if format == Format::Human {
+        for c in checks {
+            println!(
+                "{}  {:<7}  {:<36}  {}",
+                c.code,
+                c.code.default_severity().as_str(),
+                c.name,
+                c.summary
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let list: Vec<serde_json::Value> = checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "code": c.code.as_str(),
+                "severity": c.code.default_severity().as_str(),
+                "name": c.name,
+                "summary": c.summary,
+            })
+        })
+        .collect();
+    print_json(&serde_json::json!({ "checks": list }))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
@@ -281,20 +400,29 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
 }
 
 fn explain(code: &str) -> Result<ExitCode> {
-    match codes::lookup(code) {
-        Some(doc) => {
-            println!(
-                "{} ({}): {}\n\n{}",
-                doc.code, doc.name, doc.summary, doc.explanation
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        None => Err(miette!(
-            code = "AP114",
-            help = "codes look like AP104",
-            "unknown code `{code}`"
-        )),
+    if let Some(doc) = codes::lookup(code) {
+        println!(
+            "{} ({}): {}\n\n{}",
+            doc.code, doc.name, doc.summary, doc.explanation
+        );
+        return Ok(ExitCode::SUCCESS);
     }
+    if let Some(c) = agentpol::analysis::lookup(code) {
+        println!(
+            "{} ({}, {} by default): {}\n\n{}",
+            c.code,
+            c.name,
+            c.code.default_severity().as_str(),
+            c.summary,
+            c.doc()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(miette!(
+        code = "AP114",
+        help = "codes look like AP104 or AP201; `agentpol check --list-checks` lists the analysis checks",
+        "unknown code `{code}`"
+    ))
 }
 
 fn print_json(v: &serde_json::Value) -> Result<()> {

@@ -380,7 +380,7 @@ impl Window {
 /// Canonical text of a duration in seconds: the largest unit that divides it.
 pub fn format_duration(seconds: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if seconds >= size && seconds % size == 0 {
+        if seconds >= size && seconds.is_multiple_of(size) {
             return format!("{}{unit}", seconds / size);
         }
     }
