@@ -63,7 +63,7 @@ macro_rules! check_source {
 pub(crate) use check_source;
 
 /// THE list of checks, in the order they run and are listed.
-pub const CHECKS: &[&Check] = &[
+pub static CHECKS: &[&Check] = &[
     &checks::untrusted_to_privileged::CHECK,
     &checks::unapproved_spend::CHECK,
     &checks::lethal_trifecta::CHECK,
@@ -89,12 +89,38 @@ pub const CHECKS: &[&Check] = &[
     &checks::unconfirmed_witness::CHECK,
 ];
 
+/// Every code agentpol can report, as SARIF rules: the front end's table,
+/// then the checks.
+pub fn sarif_rules() -> Vec<crate::diagnostics::render::sarif::Rule> {
+    use crate::diagnostics::render::sarif::Rule;
+    let front = crate::diagnostics::codes::TABLE.iter().map(|d| Rule {
+        id: d.code.as_str().to_string(),
+        name: d.name.to_string(),
+        summary: d.summary.to_string(),
+        help: d.explanation.to_string(),
+        level: d.code.default_severity(),
+    });
+    let checks = CHECKS.iter().map(|c| Rule {
+        id: c.code.as_str().to_string(),
+        name: c.name.to_string(),
+        summary: c.summary.to_string(),
+        help: c.doc(),
+        level: c.code.default_severity(),
+    });
+    front.chain(checks).collect()
+}
+
 /// The check with this code (case-insensitive).
 pub fn lookup(code: &str) -> Option<&'static Check> {
     CHECKS
         .iter()
         .copied()
         .find(|c| c.code.as_str().eq_ignore_ascii_case(code))
+}
+
+/// The check with this name (`untrusted-input-to-privileged-sink`).
+pub fn lookup_name(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().copied().find(|c| c.name == name)
 }
 
 /// Settings from `agentpol.toml` that change what is reported.
@@ -349,6 +375,23 @@ impl<'m> Cx<'m> {
         f
     }
 
+    /// The span from `needle` to the end of its line inside the agent's
+    /// declaration: a whole setting such as `budget USD 100.00 per session`.
+    pub fn setting_in_agent(&self, agent: &Agent, needle: &str) -> Span {
+        let s = self.find_in_agent(agent, needle);
+        if s == agent.span {
+            return s;
+        }
+        let Some(file) = self.sources.get(s.file) else {
+            return s;
+        };
+        let rest = file.text.get(s.start..).unwrap_or_default();
+        let line = rest.split('\n').next().unwrap_or_default();
+        let line = line.split(" #").next().unwrap_or(line).trim_end();
+        let line = line.strip_suffix('}').unwrap_or(line).trim_end();
+        Span::new(s.file, s.start, s.start + line.len().max(needle.len()))
+    }
+
     /// The span of `needle` inside the agent's declaration, for properties
     /// the model keeps without a span (egress entries, domains, lifetimes).
     pub fn find_in_agent(&self, agent: &Agent, needle: &str) -> Span {
@@ -356,10 +399,18 @@ impl<'m> Cx<'m> {
             return agent.span;
         };
         let from = agent.span.start;
-        match file.text.get(from..).and_then(|t| t.find(needle)) {
-            Some(i) => Span::new(agent.span.file, from + i, from + i + needle.len()),
-            None => agent.span,
+        let Some(text) = file.text.get(from..) else {
+            return agent.span;
+        };
+        // The first occurrence that is not inside a comment.
+        for (i, _) in text.match_indices(needle) {
+            let line_start = text[..i].rfind('\n').map(|n| n + 1).unwrap_or(0);
+            let before = &text[line_start..i];
+            if suppress::comment_start(before).is_none() {
+                return Span::new(agent.span.file, from + i, from + i + needle.len());
+            }
         }
+        agent.span
     }
 }
 

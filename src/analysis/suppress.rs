@@ -87,7 +87,7 @@ pub fn parse_inline(sources: &SourceMap) -> Vec<Inline> {
 }
 
 /// Byte index of a `#` that starts a comment (not inside a string).
-fn comment_start(line: &str) -> Option<usize> {
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut in_string = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {

@@ -289,7 +289,7 @@ fn check(paths: &[PathBuf], format: Format, fail_on: Option<Severity>) -> Result
                 })
                 .collect();
             print_json(&sarif::to_value(
-                &rules(),
+                &agentpol::analysis::sarif_rules(),
                 &results,
                 env!("CARGO_PKG_VERSION"),
             ))?;
@@ -297,25 +297,6 @@ fn check(paths: &[PathBuf], format: Format, fail_on: Option<Severity>) -> Result
         Format::Human => {}
     }
     Ok(ExitCode::from(worst))
-}
-
-/// Every code agentpol can report, for SARIF: the front end's, then the checks'.
-fn rules() -> Vec<sarif::Rule> {
-    let front = codes::TABLE.iter().map(|d| sarif::Rule {
-        id: d.code.as_str().to_string(),
-        name: d.name.to_string(),
-        summary: d.summary.to_string(),
-        help: d.explanation.to_string(),
-        level: d.code.default_severity(),
-    });
-    let checks = agentpol::analysis::CHECKS.iter().map(|c| sarif::Rule {
-        id: c.code.as_str().to_string(),
-        name: c.name.to_string(),
-        summary: c.summary.to_string(),
-        help: c.doc(),
-        level: c.code.default_severity(),
-    });
-    front.chain(checks).collect()
 }
 
 fn list(format: Format) -> Result<ExitCode> {

@@ -138,11 +138,11 @@ fn check(
         Step::tool(tool, format!("allowed; `{}` does not fire", a.id)),
     ];
     let d = cx
-        .diag(format!("approval trigger `{}` can never fire on a call {scope_name} allow", a.id))
+        .diag(format!("approval trigger `{}` can never fire on a call {scope_name}", a.id))
         .primary(a.origin.span, "never fires on an allowed call")
         .secondary(scope_span, "the calls it could apply to")
         .help(format!(
-            "align the trigger with the grant: every call it was meant for is outside what {scope_name} allow"
+            "align the trigger with the grant: every call it was meant for is outside what {scope_name}"
         ))
         .witness(witness(path, calls));
     cx.report([agent.name.as_str()], d);

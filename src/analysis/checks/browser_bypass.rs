@@ -197,30 +197,40 @@ fn reach(
         .iter()
         .find(|(n, s)| URL_ARGS.contains(&n.as_str()) && s.ty == Type::String)
         .map(|(n, _)| n.clone());
-    let mut cond = facts::permitted(agent, browser);
-    if let Some(arg) = url_arg {
-        let like = |p: String| {
-            Cond::Atom(Atom::StrLike {
-                operand: StrOperand::Arg(arg.clone()),
-                pattern: p,
-            })
-        };
-        cond = Cond::and(vec![
-            cond,
-            Cond::or(vec![
-                like(format!("https://{host}/*")),
-                like(format!("https://{host}")),
-                like(format!("{host}/*")),
-                like(host.to_string()),
-            ]),
-        ]);
+    let permitted = facts::permitted(agent, browser);
+    let Some(arg) = url_arg else {
+        return cx.sat1(browser, permitted, agent, || {
+            format!("whether `{}` can use `{}`", agent.name, browser.name)
+        });
+    };
+    let like = |p: String| {
+        Cond::Atom(Atom::StrLike {
+            operand: StrOperand::Arg(arg.clone()),
+            pattern: p,
+        })
+    };
+    // Most readable URL first; the last form covers every way to name the host.
+    let forms = [
+        like(format!("https://{host}/*")),
+        Cond::or(vec![
+            like(format!("https://{host}")),
+            like(format!("http://{host}*")),
+            like(format!("{host}/*")),
+            like(host.to_string()),
+        ]),
+    ];
+    for form in forms {
+        let cond = Cond::and(vec![permitted.clone(), form]);
+        if let Some(a) = cx.sat1(browser, cond, agent, || {
+            format!(
+                "whether `{}` can open `{host}` with `{}`",
+                agent.name, browser.name
+            )
+        }) {
+            return Some(a);
+        }
     }
-    cx.sat1(browser, cond, agent, || {
-        format!(
-            "whether `{}` can open `{host}` with `{}`",
-            agent.name, browser.name
-        )
-    })
+    None
 }
 
 #[expect(clippy::too_many_arguments, reason = "everything the finding labels")]

@@ -45,7 +45,7 @@ fn run(cx: &mut Cx<'_>) {
                     format_duration(ttl),
                     format_duration(MAX_TTL)
                 ))
-                .primary(cx.find_in_agent(agent, "credentials"), "long-lived credentials")
+                .primary(cx.setting_in_agent(agent, "credentials"), "long-lived credentials")
                 .help("use `credentials ttl 15m` or the shortest lifetime the agent's tasks allow"),
             None if agent.aws_role.is_some() || agent.kubernetes.is_some() => cx
                 .diag(format!("agent `{}` has a cloud identity but no credential lifetime", agent.name))

@@ -44,7 +44,7 @@ fn run(cx: &mut Cx<'_>) {
                 agent.domains.len(),
                 names.join(", ")
             ))
-            .primary(cx.find_in_agent(agent, "domain"), "several domains")
+            .primary(cx.setting_in_agent(agent, "domain"), "several domains")
             .help("split the agent per domain and delegate between them where needed");
         cx.report([agent.name.as_str()], d);
     }

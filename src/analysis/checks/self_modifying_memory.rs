@@ -66,7 +66,7 @@ fn run(cx: &mut Cx<'_>) {
                 "agent `{}` has writable memory and reads untrusted input from `{}`",
                 agent.name, reach.source.tool
             ))
-            .primary(cx.find_in_agent(agent, "memory"), "writable memory")
+            .primary(cx.setting_in_agent(agent, "memory"), "writable memory")
         } else if let Some(c) = own {
             let (Some(w), Some(r)) = (
                 model.tools.get(&c.writer_tool),

@@ -196,7 +196,17 @@ fn run(cx: &mut Cx<'_>) {
                     let amount = total
                         .map(|t| money(t, cur))
                         .unwrap_or_else(|| "without bound".into());
-                    let (path, calls) = sequence(cx, &all, budget_minor);
+                    let (mut path, calls) = sequence(cx, &all, budget_minor);
+                    path.insert(
+                        0,
+                        Step::agent(
+                            agent,
+                            format!(
+                                "has a budget of {} and delegates the work",
+                                budget.display()
+                            ),
+                        ),
+                    );
                     let mut d = cx
                         .diag(format!(
                             "`{}` has a session budget of {}, but with the agents it delegates to ({}) it can spend {amount} per session",
@@ -204,7 +214,7 @@ fn run(cx: &mut Cx<'_>) {
                             budget.display(),
                             names.join(", ")
                         ))
-                        .primary(cx.find_in_agent(agent, "budget"), "this budget does not bind the delegates")
+                        .primary(cx.setting_in_agent(agent, "budget"), "this budget does not bind the delegates")
                         .help("give every delegate its own budget and make the budgets add up, or lower the delegates' caps and call limits");
                     for l in all.iter().filter(|l| l.agent.name != agent.name) {
                         if let Some(g) = cx.deciding_grant(l.agent, l.tool, &l.call) {
@@ -249,7 +259,7 @@ fn run(cx: &mut Cx<'_>) {
                         budget.display()
                     ))
                     .with_severity(Severity::Info)
-                    .primary(cx.find_in_agent(agent, "budget"), "only this budget stops spending")
+                    .primary(cx.setting_in_agent(agent, "budget"), "only this budget stops spending")
                     .note("the last witness call is denied by the budget check alone")
                     .help("lower the per-call caps or the session limits so that they fit the budget")
                     .witness(witness(path, calls));

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Finds egress allowlist entries that open more of the network than an
-//! agent can need: `*` hosts and large CIDR blocks (a /8 or wider) are
+//! agent can need: wildcards over a whole top-level domain (`*.com`) and
+//! large address blocks (a /8 or wider, including `0.0.0.0/0`) are
 //! warnings; subdomain wildcards such as `*.example.com` are informational.
 //!
 //! ## Why it matters
@@ -44,10 +45,12 @@ fn run(cx: &mut Cx<'_>) {
                     Some(p) if (!v6 && p <= 8) || (v6 && p <= 32) => Severity::Warning,
                     _ => continue,
                 }
-            } else if e.host == "*" {
-                Severity::Warning
-            } else if e.host.starts_with("*.") {
-                Severity::Info
+            } else if let Some(rest) = e.host.strip_prefix("*.") {
+                if rest.contains('.') {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                }
             } else {
                 continue;
             };

@@ -13,6 +13,9 @@ use crate::model::{Scalar, Type};
 use serde_json::{json, Map, Value};
 use z3::ast::{Bool, Int};
 
+/// Values tried first for a string, in order, when its tests allow them.
+const READABLE: [&str; 2] = ["example", "example text"];
+
 /// How to turn a string variable into text.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Strings {
@@ -43,15 +46,18 @@ pub(super) fn decode(
             if mode == Strings::Raw {
                 return raw();
             }
-            if v.atoms.is_empty() {
-                return "example".to_string();
-            }
             let wanted: Vec<(strings::Pattern, bool)> = v
                 .atoms
                 .iter()
                 .map(|(p, b)| (p.clone(), truth(model, b)))
                 .collect();
-            strings::find(&wanted).unwrap_or_else(raw)
+            // A plain word when the tests allow one, else the shortest string.
+            READABLE
+                .iter()
+                .find(|r| wanted.iter().all(|(p, w)| p.matches(r) == *w))
+                .map(|r| r.to_string())
+                .or_else(|| strings::find(&wanted))
+                .unwrap_or_else(raw)
         })
         .collect();
     let vars = &enc.vars;
@@ -107,7 +113,7 @@ pub(super) fn decode(
                         .get(&(slot, Name::Justification))
                         .and_then(|i| texts.get(*i))
                         .cloned()
-                        .unwrap_or_else(|| "example justification".into()),
+                        .unwrap_or_else(|| "example".into()),
                 ),
                 _ => None,
             };

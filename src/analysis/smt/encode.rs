@@ -308,7 +308,12 @@ impl Encoder<'_, '_> {
                         star.into_iter().chain(lit)
                     })
                     .collect();
-                z.regex_matches(&Regexp::concat(&parts))
+                // z3 rejects a concatenation of one regex.
+                let re = match parts.as_slice() {
+                    [one] => one.clone(),
+                    _ => Regexp::concat(&parts),
+                };
+                z.regex_matches(&re)
             }
         }
     }
