@@ -138,6 +138,8 @@ pub struct Analysis {
     /// Sorted findings, after suppressions and severity overrides.
     pub diagnostics: Vec<Diagnostic>,
     pub stats: smt::Stats,
+    /// Time spent building the graph (`graph`) and in each check, by code.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// A finding before suppression: the diagnostic and the agents it concerns.
@@ -147,10 +149,17 @@ pub struct Finding {
     pub agents: BTreeSet<String>,
 }
 
-/// Runs every check.
+/// Runs every check, in a solver context of its own.
 pub fn analyze(model: &Model, sources: &SourceMap, settings: &Settings) -> Analysis {
+    smt::with_fresh_context(|| run(model, sources, settings))
+}
+
+fn run(model: &Model, sources: &SourceMap, settings: &Settings) -> Analysis {
+    let mut timings = Vec::new();
+    let started = std::time::Instant::now();
     let mut facts = Facts::new(model, settings.limits);
     let graph = CapabilityGraph::build(model, &mut facts);
+    timings.push(("graph", started.elapsed()));
     let mut cx = Cx {
         model,
         sources,
@@ -166,7 +175,9 @@ pub fn analyze(model: &Model, sources: &SourceMap, settings: &Settings) -> Analy
     }
     for check in CHECKS {
         cx.current = check;
+        let started = std::time::Instant::now();
         (check.run)(&mut cx);
+        timings.push((check.code.as_str(), started.elapsed()));
     }
     let stats = cx.facts.smt.stats.clone();
     let mut findings = cx.findings;
@@ -180,7 +191,11 @@ pub fn analyze(model: &Model, sources: &SourceMap, settings: &Settings) -> Analy
         ))
     });
     let diagnostics = suppress::apply(findings, sources, settings);
-    Analysis { diagnostics, stats }
+    Analysis {
+        diagnostics,
+        stats,
+        timings,
+    }
 }
 
 /// What a check sees: the model, the graph, the solver, and where to report.

@@ -71,6 +71,9 @@ enum Command {
         /// List every check (code, default severity, name, summary) and exit.
         #[arg(long)]
         list_checks: bool,
+        /// Print solver statistics and time per check to standard error.
+        #[arg(long, hide = true)]
+        stats: bool,
     },
     /// Decide one request with the reference evaluator and print the decision as JSON.
     #[command(
@@ -139,11 +142,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             fail_on,
             list_checks,
+            stats,
         } => {
             if list_checks {
                 return list(format);
             }
-            check(&paths, format, fail_on.map(FailOn::severity))
+            check(&paths, format, fail_on.map(FailOn::severity), stats)
         }
         Command::Eval { paths, request } => eval_cmd(&paths, &request),
         Command::Build { paths, target, out } => {
@@ -210,7 +214,12 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
     Ok(Loaded { sources, compiled })
 }
 
-fn check(paths: &[PathBuf], format: Format, fail_on: Option<Severity>) -> Result<ExitCode> {
+fn check(
+    paths: &[PathBuf],
+    format: Format,
+    fail_on: Option<Severity>,
+    stats: bool,
+) -> Result<ExitCode> {
     let sets = find_sets(paths)?;
     let mut worst: u8 = 0;
     let mut json_sets = Vec::new();
@@ -220,7 +229,20 @@ fn check(paths: &[PathBuf], format: Format, fail_on: Option<Severity>) -> Result
         let mut diags = loaded.compiled.diagnostics.clone();
         let mut analyzed = false;
         if !loaded.compiled.has_errors() {
-            diags.extend(agentpol::analyze(&loaded.sources, &loaded.compiled).diagnostics);
+            let started = std::time::Instant::now();
+            let analysis = agentpol::analyze(&loaded.sources, &loaded.compiled);
+            if stats {
+                eprintln!(
+                    "{}: analysis {:?}, {:?}",
+                    display_root(&set.root),
+                    started.elapsed(),
+                    analysis.stats
+                );
+                for (code, t) in &analysis.timings {
+                    eprintln!("  {code:<6} {t:?}");
+                }
+            }
+            diags.extend(analysis.diagnostics);
             agentpol::diagnostics::sort(&mut diags);
             analyzed = true;
         }

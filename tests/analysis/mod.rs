@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod output;
 mod registry;
+mod scale;
 mod settings;
 mod smt;
 mod strings;

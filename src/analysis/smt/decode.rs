@@ -6,15 +6,12 @@
 //! instead of z3's `IN\u{800}\u{0}BOX`. Arguments the query does not
 //! mention get plain defaults; optional ones it does not mention are left out.
 
-use super::encode::{Encoded, Name};
+use super::encode::{Encoded, Name, READABLE};
 use super::strings;
 use super::{Assignment, Query};
 use crate::model::{Scalar, Type};
 use serde_json::{json, Map, Value};
 use z3::ast::{Bool, Int};
-
-/// Values tried first for a string, in order, when its tests allow them.
-const READABLE: [&str; 2] = ["example", "example text"];
 
 /// How to turn a string variable into text.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,9 +33,22 @@ pub(super) fn decode(
         .strings
         .iter()
         .map(|v| {
+            let truths: Vec<(strings::Pattern, bool)> = v
+                .atoms
+                .iter()
+                .map(|(p, b)| (p.clone(), truth(model, b)))
+                .collect();
+            if let Some(cells) = &v.cells {
+                let want: Vec<bool> = truths.iter().map(|(_, t)| *t).collect();
+                return cells
+                    .iter()
+                    .find(|c| c.matches == want)
+                    .map(|c| c.example.clone())
+                    .unwrap_or_else(|| READABLE[0].to_string());
+            }
             let raw = || {
-                model
-                    .eval(&v.z, true)
+                v.z.as_ref()
+                    .and_then(|z| model.eval(z, true))
                     .and_then(|s| s.as_string())
                     .map(|s| unescape(&s))
                     .unwrap_or_default()
@@ -46,17 +56,12 @@ pub(super) fn decode(
             if mode == Strings::Raw {
                 return raw();
             }
-            let wanted: Vec<(strings::Pattern, bool)> = v
-                .atoms
-                .iter()
-                .map(|(p, b)| (p.clone(), truth(model, b)))
-                .collect();
             // A plain word when the tests allow one, else the shortest string.
             READABLE
                 .iter()
-                .find(|r| wanted.iter().all(|(p, w)| p.matches(r) == *w))
+                .find(|r| truths.iter().all(|(p, w)| p.matches(r) == *w))
                 .map(|r| r.to_string())
-                .or_else(|| strings::find(&wanted))
+                .or_else(|| strings::find(&truths))
                 .unwrap_or_else(raw)
         })
         .collect();

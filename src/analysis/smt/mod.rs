@@ -122,6 +122,13 @@ impl Answer {
     }
 }
 
+/// Runs `f` with a fresh z3 context for this thread, so that one analysis
+/// never sees the terms, learned facts or model choices of an earlier one:
+/// the same policy gives the same witnesses however often it is analyzed.
+pub fn with_fresh_context<R: Send + Sync>(f: impl FnOnce() -> R + Send + Sync) -> R {
+    z3::with_z3_config(&z3::Config::new(), f)
+}
+
 /// Counters for `--stats` and benchmarks.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Stats {
@@ -129,7 +136,7 @@ pub struct Stats {
     pub cache_hits: u64,
     pub candidate_hits: u64,
     pub solver_calls: u64,
-    pub solver_millis: u64,
+    pub solver_micros: u64,
     pub unknown: u64,
 }
 
@@ -283,6 +290,10 @@ impl Smt {
         self.stats.solver_calls += 1;
         let started = Instant::now();
         let enc = encode::encode(q, &mut self.chars);
+        if enc.incomplete {
+            self.stats.solver_micros += started.elapsed().as_micros() as u64;
+            return Answer::Unknown("a string test could not be encoded".into());
+        }
         self.solver.push();
         self.solver.assert(&enc.formula);
         let result = self.solver.check();
@@ -323,7 +334,7 @@ impl Smt {
             },
         };
         self.solver.pop(1);
-        self.stats.solver_millis += started.elapsed().as_millis() as u64;
+        self.stats.solver_micros += started.elapsed().as_micros() as u64;
         answer
     }
 

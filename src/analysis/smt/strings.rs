@@ -50,47 +50,91 @@ enum Tok {
     Any,
 }
 
-/// A pattern's NFA; a state is the set of pattern positions reached.
-struct Nfa {
-    toks: Vec<Tok>,
+/// The product of the patterns' NFAs. A product state is one bitset of
+/// pattern positions reached per pattern, stored back to back in one
+/// `Vec<u64>` (cheap to hash and compare).
+struct Product {
+    toks: Vec<Vec<Tok>>,
+    /// First word of each pattern's bitset.
+    offsets: Vec<usize>,
+    words: usize,
 }
 
-impl Nfa {
-    /// Positions reachable from `set` without consuming (a `*` may match nothing).
-    fn close(&self, set: &mut BTreeSet<usize>) {
-        let mut stack: Vec<usize> = set.iter().copied().collect();
-        while let Some(i) = stack.pop() {
-            if self.toks.get(i) == Some(&Tok::Any) && set.insert(i + 1) {
-                stack.push(i + 1);
+type State = Vec<u64>;
+
+impl Product {
+    fn new(patterns: &[Pattern]) -> Product {
+        let toks: Vec<Vec<Tok>> = patterns.iter().map(Pattern::tokens).collect();
+        let mut offsets = Vec::with_capacity(toks.len());
+        let mut words = 0;
+        for t in &toks {
+            offsets.push(words);
+            words += (t.len() + 1).div_ceil(64);
+        }
+        Product {
+            toks,
+            offsets,
+            words,
+        }
+    }
+
+    fn get(state: &[u64], base: usize, i: usize) -> bool {
+        state
+            .get(base + i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn set(state: &mut [u64], base: usize, i: usize) {
+        if let Some(w) = state.get_mut(base + i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    /// Adds the positions reachable without consuming (a `*` matches nothing).
+    fn close(&self, state: &mut [u64]) {
+        for (toks, &base) in self.toks.iter().zip(&self.offsets) {
+            // Ascending: a chain of `*` is followed in one pass.
+            for (i, t) in toks.iter().enumerate() {
+                if *t == Tok::Any && Self::get(state, base, i) {
+                    Self::set(state, base, i + 1);
+                }
             }
         }
     }
 
-    fn start(&self) -> BTreeSet<usize> {
-        let mut s = BTreeSet::from([0]);
+    fn start(&self) -> State {
+        let mut s = vec![0; self.words];
+        for &base in &self.offsets {
+            Self::set(&mut s, base, 0);
+        }
         self.close(&mut s);
         s
     }
 
-    fn step(&self, set: &BTreeSet<usize>, c: char) -> BTreeSet<usize> {
-        let mut next = BTreeSet::new();
-        for &i in set {
-            match self.toks.get(i) {
-                Some(Tok::Any) => {
-                    next.insert(i);
+    fn step(&self, state: &[u64], c: char) -> State {
+        let mut next = vec![0; self.words];
+        for (toks, &base) in self.toks.iter().zip(&self.offsets) {
+            for (i, t) in toks.iter().enumerate() {
+                if !Self::get(state, base, i) {
+                    continue;
                 }
-                Some(Tok::Char(x)) if *x == c => {
-                    next.insert(i + 1);
+                match t {
+                    Tok::Any => Self::set(&mut next, base, i),
+                    Tok::Char(x) if *x == c => Self::set(&mut next, base, i + 1),
+                    Tok::Char(_) => {}
                 }
-                _ => {}
             }
         }
         self.close(&mut next);
         next
     }
 
-    fn accepts(&self, set: &BTreeSet<usize>) -> bool {
-        set.contains(&self.toks.len())
+    fn accepts(&self, state: &[u64]) -> Vec<bool> {
+        self.toks
+            .iter()
+            .zip(&self.offsets)
+            .map(|(t, &base)| Self::get(state, base, t.len()))
+            .collect()
     }
 }
 
@@ -102,31 +146,20 @@ const MAX_STATES: usize = 200_000;
 /// exactly the wanted ones. Among strings of equal length, characters from
 /// the patterns come first, then readable fresh ones.
 pub fn find(constraints: &[(Pattern, bool)]) -> Option<String> {
-    let nfas: Vec<Nfa> = constraints
-        .iter()
-        .map(|(p, _)| Nfa { toks: p.tokens() })
-        .collect();
+    let patterns: Vec<Pattern> = constraints.iter().map(|(p, _)| p.clone()).collect();
+    let product = Product::new(&patterns);
     let want: Vec<bool> = constraints.iter().map(|(_, w)| *w).collect();
     let alphabet = alphabet(constraints);
-    let start: Vec<BTreeSet<usize>> = nfas.iter().map(Nfa::start).collect();
-    let ok = |states: &[BTreeSet<usize>]| {
-        nfas.iter()
-            .zip(states)
-            .zip(&want)
-            .all(|((n, s), w)| n.accepts(s) == *w)
-    };
+    let start = product.start();
+    let ok = |state: &[u64]| product.accepts(state) == want;
     let empty_ok = ok(&start);
-    let mut seen: HashSet<Vec<BTreeSet<usize>>> = HashSet::new();
-    let mut queue: VecDeque<(Vec<BTreeSet<usize>>, String)> = VecDeque::new();
+    let mut seen: HashSet<State> = HashSet::new();
+    let mut queue: VecDeque<(State, String)> = VecDeque::new();
     seen.insert(start.clone());
     queue.push_back((start, String::new()));
-    while let Some((states, text)) = queue.pop_front() {
+    while let Some((state, text)) = queue.pop_front() {
         for &c in &alphabet {
-            let next: Vec<BTreeSet<usize>> = nfas
-                .iter()
-                .zip(&states)
-                .map(|(n, s)| n.step(s, c))
-                .collect();
+            let next = product.step(&state, c);
             let mut t = text.clone();
             t.push(c);
             if ok(&next) {
@@ -143,6 +176,75 @@ pub fn find(constraints: &[(Pattern, bool)]) -> Option<String> {
         }
     }
     empty_ok.then(String::new)
+}
+
+/// One realizable combination of test results: which patterns match, and
+/// the shortest (readable when possible) string with exactly those results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub matches: Vec<bool>,
+    pub example: String,
+}
+
+/// Every combination of results of `patterns` that some string realizes,
+/// each with a witness string — or `None` when the product automaton grows
+/// beyond `max_states` (the caller then falls back to the solver's string
+/// theory). Exact: a combination is listed if and only if a string has it.
+pub fn cells(patterns: &[Pattern], readable: &[&str], max_states: usize) -> Option<Vec<Cell>> {
+    let product = Product::new(patterns);
+    let constraints: Vec<(Pattern, bool)> = patterns.iter().map(|p| (p.clone(), true)).collect();
+    let alphabet = alphabet(&constraints);
+    let start = product.start();
+    let mut found: Vec<Cell> = Vec::new();
+    let record = |matches: Vec<bool>, text: &str, found: &mut Vec<Cell>| {
+        match found.iter_mut().find(|c| c.matches == matches) {
+            // Prefer a non-empty example over the empty string.
+            Some(c) if c.example.is_empty() && !text.is_empty() => c.example = text.to_string(),
+            Some(_) => {}
+            None => found.push(Cell {
+                matches,
+                example: text.to_string(),
+            }),
+        }
+    };
+    let mut seen: HashSet<State> = HashSet::new();
+    let mut queue: VecDeque<(State, String)> = VecDeque::new();
+    record(product.accepts(&start), "", &mut found);
+    seen.insert(start.clone());
+    queue.push_back((start, String::new()));
+    while let Some((state, text)) = queue.pop_front() {
+        for &c in &alphabet {
+            let next = product.step(&state, c);
+            if seen.contains(&next) {
+                // Same state, same results: only an earlier empty example
+                // can still improve, and only a state reached from the start.
+                if found.iter().any(|x| x.example.is_empty()) {
+                    let mut t = text.clone();
+                    t.push(c);
+                    record(product.accepts(&next), &t, &mut found);
+                }
+                continue;
+            }
+            let mut t = text.clone();
+            t.push(c);
+            record(product.accepts(&next), &t, &mut found);
+            if seen.len() >= max_states {
+                return None;
+            }
+            seen.insert(next.clone());
+            queue.push_back((next, t));
+        }
+    }
+    // Plain words where they fall in a cell (the first one wins).
+    for word in readable {
+        let m: Vec<bool> = patterns.iter().map(|p| p.matches(word)).collect();
+        if let Some(c) = found.iter_mut().find(|c| c.matches == m) {
+            if !readable.contains(&c.example.as_str()) {
+                c.example = word.to_string();
+            }
+        }
+    }
+    Some(found)
 }
 
 /// Do two glob patterns share a string? (Automata, no solver.)
