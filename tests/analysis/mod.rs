@@ -4,6 +4,7 @@
 
 mod cli;
 mod corpus;
+mod example;
 mod output;
 mod registry;
 mod scale;
