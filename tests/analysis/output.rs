@@ -97,11 +97,16 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         "the sample must exercise code flows"
     );
     let log = sarif_log(&sources, &diags);
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // The deliberately risky example exercises every kind of witness path.
+    let risky = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/risky-deployment");
+    let (rs, _, rd) = analyze_dir(&risky);
+    for doc in [&log, &sarif_log(&rs, &rd)] {
+        let errors: Vec<String> = validator
+            .iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
     // A document that breaks the schema is rejected, so the test has teeth.
     let mut broken = log.clone();
     broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
