@@ -4,7 +4,9 @@
 //! through. The witness shows one call of each kind.
 //!
 //! ## Why it matters
-//! Usually this is an intended carve-out, so the finding is informational.
+//! Usually this is an intended carve-out, so the finding is informational
+//! (and not reported for a deny that comes from a preset, whose job is to
+//! carve out of whatever an agent grants).
 //! It is worth a look when the grant and the deny were written by different
 //! people (a preset and an agent): the overlap is where their intentions
 //! meet, and a reviewer should see both calls.
@@ -43,7 +45,11 @@ fn run(cx: &mut Cx<'_>) {
             let Some(tool) = model.tools.get(&g.tool) else {
                 continue;
             };
-            let denies: Vec<_> = agent.denies.iter().filter(|d| d.tool == g.tool).collect();
+            let denies: Vec<_> = agent
+                .denies
+                .iter()
+                .filter(|d| d.tool == g.tool && d.origin.preset.is_none())
+                .collect();
             if denies.is_empty() {
                 continue;
             }

@@ -5,6 +5,9 @@
 //! agent-level `approve TOOL when ...` gate), once denies, the budget and
 //! the justification rule are taken into account.
 //!
+//! Triggers from presets are not reported: a preset is written for many
+//! agents, and its gates need not apply to each one's grants.
+//!
 //! ## Why it matters
 //! The trigger reads as a human check that is not there. Typically the grant
 //! was narrowed after the trigger was written (`allow pay.charge where amount
@@ -52,7 +55,7 @@ fn run(cx: &mut Cx<'_>) {
             let Some(allowed) = cx.live(agent, gi) else {
                 continue;
             };
-            for a in &g.approvals {
+            for a in g.approvals.iter().filter(|a| a.origin.preset.is_none()) {
                 let scope = facts::live(agent, tool, gi);
                 check(
                     cx,

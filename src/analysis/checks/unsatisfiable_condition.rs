@@ -9,6 +9,11 @@
 //! A grant that matches nothing is a permission the author thought they gave;
 //! a deny or an approval trigger that matches nothing is protection that does
 //! not exist. Both usually come from a typo or from combining two rules.
+//! A condition on resource attributes that no declared resource has (say
+//! `resource.sensitivity == "secret"` with no secret resource) is reported
+//! as information: it may be written ahead of such a resource. Rules that
+//! come from a preset are not reported: a preset is written for many agents
+//! and some of its rules do not apply to each.
 //!
 //! ## Example
 //! ```text
@@ -43,8 +48,10 @@ fn run(cx: &mut Cx<'_>) {
             let Some(tool) = model.tools.get(&g.tool) else {
                 continue;
             };
-            test(cx, agent, tool, &g.condition, &g.id, "grant", g.origin.span);
-            for a in &g.approvals {
+            if g.origin.preset.is_none() {
+                test(cx, agent, tool, &g.condition, &g.id, "grant", g.origin.span);
+            }
+            for a in g.approvals.iter().filter(|a| a.origin.preset.is_none()) {
                 test(
                     cx,
                     agent,
@@ -56,13 +63,17 @@ fn run(cx: &mut Cx<'_>) {
                 );
             }
         }
-        for d in &agent.denies {
+        for d in agent.denies.iter().filter(|d| d.origin.preset.is_none()) {
             let Some(tool) = model.tools.get(&d.tool) else {
                 continue;
             };
             test(cx, agent, tool, &d.condition, &d.id, "deny", d.origin.span);
         }
-        for gate in &agent.gates {
+        for gate in agent
+            .gates
+            .iter()
+            .filter(|g| g.approval.origin.preset.is_none())
+        {
             let Some(tool) = model.tools.get(&gate.tool) else {
                 continue;
             };
@@ -110,9 +121,16 @@ fn test(
         "deny" => "it denies nothing",
         _ => "approval is never required by it",
     };
-    let d = cx
+    let mut d = cx
         .diag(format!("the condition of {what} `{id}` can never hold"))
         .primary(span, format!("no call satisfies this condition, so {effect}"))
         .help("look for contradicting tests on the same argument (two different `==`, disjoint ranges or patterns)");
+    if *cond == Cond::False {
+        // Only resource-attribute tests compile to a constant `false`.
+        d = d
+            .with_severity(Severity::Info)
+            .note("no declared resource has the attributes this condition tests")
+            .help("declare the resource instances it is meant for, or drop the condition");
+    }
     cx.report([agent.name.as_str()], d);
 }
