@@ -70,7 +70,11 @@ fn run(cx: &mut Cx<'_>) {
             }
         }
         // Gates: against every grant of the tool.
-        for gate in &agent.gates {
+        for gate in agent
+            .gates
+            .iter()
+            .filter(|g| g.approval.origin.preset.is_none())
+        {
             let Some(tool) = model.tools.get(&gate.tool) else {
                 continue;
             };
