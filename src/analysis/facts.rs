@@ -342,6 +342,10 @@ fn shared(name: String, w: Assignment, r: Assignment) -> Overlap {
 /// over the union of their patterns. A pair query is never needed unless an
 /// automaton grows too large.
 impl ChannelOracle for Facts<'_> {
+    fn permitted(&self, agent: &Agent, tool: &Tool) -> Cond {
+        permitted(agent, tool)
+    }
+
     fn overlap(&mut self, writer: (&Agent, &Tool), reader: (&Agent, &Tool)) -> Option<Overlap> {
         let (Some(w), Some(r)) = (
             self.endpoint(writer.0, writer.1),

@@ -4,10 +4,15 @@
 //! walks to find paths from sources to sinks, within an agent and across
 //! agents.
 //!
-//! Nodes: agents, tools, resource types, sinks (one per effect class) and
-//! agent memories. Edges:
+//! Nodes: agents, tools, resource types, data sources (untrusted content,
+//! confidential and secret data), sinks (one per effect class) and agent
+//! memories. Edges:
 //! - `Grant` agent → tool: the agent's context flows into the tool's
-//!   arguments, under the listed grants (their constraint formulas);
+//!   arguments, under the listed grants, with the formula of the calls they
+//!   permit (no deny matches, some grant matches, budget and justification
+//!   rules hold — `permitted` in `analysis::facts`);
+//! - `Produces` source → tool: the tool's output is untrusted, or carries
+//!   confidential or secret data;
 //! - `Output` tool → agent: the tool's output flows into the agent's context;
 //! - `Reads` resource → tool and `Writes` tool → resource;
 //! - `Effect` tool → sink;
@@ -21,7 +26,7 @@
 //! Channels are bucketed by resource type: only a writer and a reader of the
 //! same type are ever compared.
 
-use crate::model::{Agent, Effect, Memory, Model, Tool};
+use crate::model::{Agent, Cond, Effect, Memory, Model, Sensitivity, Tool, Trust};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -33,14 +38,29 @@ pub enum Node {
     Agent(String),
     Tool(String),
     Resource(String),
+    Source(SourceKind),
     Sink(Effect),
     Memory(String),
 }
 
+/// What a data source provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// Content an outsider controls (web pages, inbound email, tickets).
+    Untrusted,
+    Confidential,
+    Secret,
+}
+
 #[derive(Debug, Clone)]
 pub enum Edge {
-    /// Indices into the agent's `grants`.
-    Grant(Vec<usize>),
+    /// Indices into the agent's `grants`, and the condition under which a
+    /// call of the tool is permitted.
+    Grant {
+        grants: Vec<usize>,
+        permitted: Cond,
+    },
+    Produces,
     Output(Vec<usize>),
     Reads,
     Writes,
@@ -78,8 +98,11 @@ pub struct Shared {
     pub reader_justification: Option<String>,
 }
 
-/// Decides whether a writer's and a reader's allowed resource names overlap.
+/// Decides whether a writer's and a reader's allowed resource names overlap,
+/// and gives the condition under which an agent may call a tool.
 pub trait ChannelOracle {
+    fn permitted(&self, agent: &Agent, tool: &Tool) -> Cond;
+
     /// `None` when no resource name is allowed to both.
     fn overlap(&mut self, writer: (&Agent, &Tool), reader: (&Agent, &Tool)) -> Option<Overlap>;
 }
@@ -99,6 +122,19 @@ impl CapabilityGraph {
                 let s = g.node(Node::Sink(*e));
                 g.graph.add_edge(t, s, Edge::Effect);
             }
+            let mut kinds = Vec::new();
+            if tool.trust == Trust::Untrusted {
+                kinds.push(SourceKind::Untrusted);
+            }
+            match tool.sensitivity {
+                Sensitivity::Secret => kinds.push(SourceKind::Secret),
+                Sensitivity::Confidential => kinds.push(SourceKind::Confidential),
+                _ => {}
+            }
+            for k in kinds {
+                let s = g.node(Node::Source(k));
+                g.graph.add_edge(s, t, Edge::Produces);
+            }
             if let Some(r) = &tool.resource {
                 let rn = g.node(Node::Resource(r.ty.clone()));
                 if tool.effects.contains(&Effect::Read) {
@@ -117,7 +153,18 @@ impl CapabilityGraph {
             }
             for (tool, grants) in by_tool {
                 let t = g.node(Node::Tool(tool.to_string()));
-                g.graph.add_edge(a, t, Edge::Grant(grants.clone()));
+                let permitted = match model.tools.get(tool) {
+                    Some(spec) => oracle.permitted(agent, spec),
+                    None => Cond::False,
+                };
+                g.graph.add_edge(
+                    a,
+                    t,
+                    Edge::Grant {
+                        grants: grants.clone(),
+                        permitted,
+                    },
+                );
                 g.graph.add_edge(t, a, Edge::Output(grants));
             }
             if agent.memory != Memory::None {
@@ -320,6 +367,7 @@ impl CapabilityGraph {
             Node::Tool(t) => format!("tool {t}"),
             Node::Resource(r) => format!("resource {r}"),
             Node::Sink(e) => format!("sink {}", e.as_str()),
+            Node::Source(k) => format!("source {k:?}").to_lowercase(),
             Node::Memory(a) => format!("memory of {a}"),
         };
         let mut out = String::from("digraph capabilities {\n");
@@ -334,7 +382,8 @@ impl CapabilityGraph {
         }
         for e in self.graph.edge_references() {
             let l = match e.weight() {
-                Edge::Grant(_) => "grant".to_string(),
+                Edge::Grant { .. } => "grant".to_string(),
+                Edge::Produces => "produces".into(),
                 Edge::Output(_) => "output".into(),
                 Edge::Reads => "reads".into(),
                 Edge::Writes => "writes".into(),

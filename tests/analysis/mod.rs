@@ -5,6 +5,7 @@
 mod cli;
 mod corpus;
 mod example;
+mod graph;
 mod laws;
 mod output;
 mod registry;

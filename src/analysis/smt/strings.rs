@@ -138,6 +138,10 @@ impl Product {
     }
 }
 
+/// Bound on the transitions a search may take (states × alphabet), so that
+/// hostile patterns (thousands of distinct characters) cannot stall it.
+const MAX_WORK: usize = 4_000_000;
+
 /// Bound on explored product states; beyond it the search gives up (`None`
 /// then means "not found", and callers fall back to the solver's own value).
 const MAX_STATES: usize = 200_000;
@@ -168,7 +172,7 @@ pub fn find(constraints: &[(Pattern, bool)]) -> Option<String> {
             if seen.contains(&next) {
                 continue;
             }
-            if seen.len() >= MAX_STATES {
+            if seen.len() >= MAX_STATES || seen.len() * alphabet.len() >= MAX_WORK {
                 return empty_ok.then(String::new);
             }
             seen.insert(next.clone());
@@ -228,7 +232,7 @@ pub fn cells(patterns: &[Pattern], readable: &[&str], max_states: usize) -> Opti
             let mut t = text.clone();
             t.push(c);
             record(product.accepts(&next), &t, &mut found);
-            if seen.len() >= max_states {
+            if seen.len() >= max_states || seen.len() * alphabet.len() >= MAX_WORK {
                 return None;
             }
             seen.insert(next.clone());
