@@ -7,14 +7,16 @@ use agentpol::analysis::facts::Facts;
 use agentpol::analysis::smt::{with_fresh_context, Limits};
 use agentpol::graph::{CapabilityGraph, Edge, Node, Overlap, SourceKind};
 
-fn graph_of(
-    fixture: &str,
-) -> (
-    Vec<(String, String, String)>,
-    Vec<Vec<String>>,
-    String,
-    usize,
-) {
+/// What a test looks at: channels (writer, reader, resource name), groups,
+/// the Graphviz text and the number of untrusted sources.
+struct Seen {
+    channels: Vec<(String, String, String)>,
+    groups: Vec<Vec<String>>,
+    dot: String,
+    sources: usize,
+}
+
+fn graph_of(fixture: &str) -> Seen {
     let (_, compiled) = super::load_dir(&fixture_root().join(fixture));
     let model = &compiled.model;
     with_fresh_context(|| {
@@ -42,7 +44,12 @@ fn graph_of(
             .filter(|e| matches!(e, Edge::Grant { .. }))
             .count();
         assert!(grants > 0);
-        (channels, g.groups(), g.to_dot(), sources)
+        Seen {
+            channels,
+            groups: g.groups(),
+            dot: g.to_dot(),
+            sources,
+        }
     })
 }
 
@@ -56,24 +63,26 @@ fn channels_exist_only_where_the_resources_meet() {
     );
     assert_eq!(groups, vec![vec!["intake".to_string(), "ops".to_string()]]);
     assert_eq!(sources, 1, "web.fetch is an untrusted source");
-    let (channels, groups, _, _) = graph_of("cross-agent-untrusted-flow/fixed-disjoint-globs");
+    let Seen {
+        channels, groups, ..
+    } = graph_of("cross-agent-untrusted-flow/fixed-disjoint-globs");
     assert!(channels.is_empty(), "{channels:?}");
     assert!(groups.is_empty());
 }
 
 #[test]
 fn an_agent_that_writes_what_it_reads_has_a_channel_to_itself() {
-    let (channels, _, _, _) = graph_of("self-modifying-memory/risky-notes-page");
+    let channels = graph_of("self-modifying-memory/risky-notes-page").channels;
     assert!(channels
         .iter()
         .any(|(w, r, name)| w == "assistant" && r == "assistant" && name.starts_with("notes/")));
-    let (channels, _, _, _) = graph_of("self-modifying-memory/fixed-separate-pages");
+    let channels = graph_of("self-modifying-memory/fixed-separate-pages").channels;
     assert!(channels.is_empty(), "{channels:?}");
 }
 
 #[test]
 fn graphviz_text_escapes_names() {
-    let (_, _, dot, _) = graph_of("data-exfiltration/risky-confidential-through-delegation");
+    let dot = graph_of("data-exfiltration/risky-confidential-through-delegation").dot;
     assert!(dot.starts_with("digraph capabilities {"));
     assert!(dot.contains("[label=\"agent analyst\"]"));
     assert!(dot.contains("[label=\"delegates\"]"));
