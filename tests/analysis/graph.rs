@@ -55,8 +55,12 @@ fn graph_of(fixture: &str) -> Seen {
 
 #[test]
 fn channels_exist_only_where_the_resources_meet() {
-    let (channels, groups, _, sources) =
-        graph_of("cross-agent-untrusted-flow/risky-inbox-globs-meet");
+    let Seen {
+        channels,
+        groups,
+        sources,
+        ..
+    } = graph_of("cross-agent-untrusted-flow/risky-inbox-globs-meet");
     assert_eq!(
         channels,
         vec![("intake".to_string(), "ops".to_string(), "INBOX".to_string())]
