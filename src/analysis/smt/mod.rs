@@ -17,6 +17,7 @@
 
 mod decode;
 mod encode;
+mod prepare;
 pub mod strings;
 
 use crate::model::cond::Env;
@@ -167,7 +168,7 @@ pub struct Smt {
     solver: z3::Solver,
     cache: HashMap<String, Answer>,
     pool: HashMap<String, Vec<Assignment>>,
-    chars: encode::CharMap,
+    chars: prepare::CharMap,
     pub stats: Stats,
 }
 
@@ -191,7 +192,7 @@ impl Smt {
             solver,
             cache: HashMap::new(),
             pool: HashMap::new(),
-            chars: encode::CharMap::default(),
+            chars: prepare::CharMap::default(),
             stats: Stats::default(),
         }
     }
