@@ -372,6 +372,16 @@ impl<'m> Cx<'m> {
         })
     }
 
+    /// "grant `x` comes from preset `p`", for grants an agent gets by `apply`.
+    pub fn preset_note(&self, agent: &Agent, grant: usize) -> Option<String> {
+        let g = agent.grants.get(grant)?;
+        let preset = g.origin.preset.as_ref()?;
+        Some(format!(
+            "grant `{}` comes from preset `{preset}`, applied by `{}`",
+            g.id, agent.name
+        ))
+    }
+
     pub fn grant_span(&self, agent: &Agent, grant: usize) -> Span {
         agent
             .grants

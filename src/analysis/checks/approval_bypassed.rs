@@ -99,6 +99,10 @@ fn run(cx: &mut Cx<'_>) {
                         tool.name, a.group
                     ))
                     .witness(witness(path, calls));
+                let d = match cx.preset_note(agent, oi) {
+                    Some(n) => d.note(n),
+                    None => d,
+                };
                 cx.report([agent.name.as_str()], d);
             }
         }

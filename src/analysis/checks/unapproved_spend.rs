@@ -96,6 +96,9 @@ fn run(cx: &mut Cx<'_>) {
                     zero(tool, agent),
                     tool.name
                 ));
+            if let Some(n) = cx.preset_note(agent, grant) {
+                d = d.note(n);
+            }
             if agent.budget.is_none() {
                 d = d.note(format!("`{}` has no session budget either", agent.name));
             }
