@@ -93,3 +93,20 @@ fn the_generator_exercises_unsat_proofs() {
         "proofs {proofs}, allowed {allowed}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// The whole analyzer on random policies: no panic, every question
+    /// decided, every witness call decided as recorded.
+    #[test]
+    fn every_finding_on_random_policies_has_a_confirmed_witness((policy, _) in gen::case()) {
+        let (sources, compiled) = crate::common::compile_ok(&[("gen.agentpol", &policy)]);
+        let diags = agentpol::analyze(&sources, &compiled).diagnostics;
+        for d in &diags {
+            prop_assert!(d.code.as_str() != "AP302" && d.code.as_str() != "AP301", "{}\n{}", policy, d.message);
+            for (request, recorded) in super::witness_calls(d) {
+                prop_assert_eq!(decide_json(&compiled.model, &request).decision.as_str(), recorded.as_str());
+            }
+        }
+    }
+}
