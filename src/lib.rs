@@ -12,9 +12,11 @@
 //! Every stage reports into a [`diagnostics::Sink`] and carries on. Only `cli`
 //! reads files, writes files or prints; the core is pure.
 
+pub mod analysis;
 pub mod backend;
 pub mod check;
 pub mod diagnostics;
+pub mod graph;
 pub mod model;
 pub mod policy_set;
 pub mod resolve;
@@ -22,4 +24,4 @@ pub mod source;
 pub mod syntax;
 pub mod synth;
 
-pub use policy_set::{compile, compile_str, Compiled};
+pub use policy_set::{analyze, compile, compile_str, Compiled};

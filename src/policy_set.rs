@@ -20,6 +20,15 @@ pub struct Config {
     pub severity: BTreeMap<String, String>,
     #[serde(default)]
     pub suppress: Vec<Suppression>,
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// z3's deterministic resource limit per query (default 20 000 000).
+    pub rlimit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -139,6 +148,46 @@ pub fn compile(sources: &mut SourceMap, config: Option<FileId>, files: &[FileId]
         config,
         diagnostics: sink.into_sorted(),
     }
+}
+
+impl Config {
+    /// The analyzer's settings: severity overrides (`off` turns a code off),
+    /// suppressions (their reasons are required by `validate`) and limits.
+    pub fn analysis_settings(&self) -> crate::analysis::Settings {
+        let mut limits = crate::analysis::smt::Limits::default();
+        if let Some(r) = self.analysis.rlimit {
+            limits.rlimit = r.max(1);
+        }
+        crate::analysis::Settings {
+            severity: self
+                .severity
+                .iter()
+                .map(|(code, level)| (code.to_ascii_uppercase(), Severity::parse(level)))
+                .collect(),
+            suppress: self
+                .suppress
+                .iter()
+                .filter_map(|s| {
+                    Some(crate::analysis::suppress::ConfigSuppression {
+                        code: s.code.to_ascii_uppercase(),
+                        agent: s.agent.clone(),
+                        reason: s.reason.clone().filter(|r| !r.trim().is_empty())?,
+                    })
+                })
+                .collect(),
+            limits,
+        }
+    }
+}
+
+/// Runs the analyzer on a policy set that compiled without errors: the
+/// findings, after `agentpol.toml`'s overrides and all suppressions.
+pub fn analyze(sources: &SourceMap, compiled: &Compiled) -> crate::analysis::Analysis {
+    crate::analysis::analyze(
+        &compiled.model,
+        sources,
+        &compiled.config.analysis_settings(),
+    )
 }
 
 /// Compiles policy text given in memory (tests, benchmarks, fuzzing): each

@@ -1,6 +1,7 @@
 //! The one integration test binary; each area is a submodule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod analysis;
 mod cedar;
 mod cli;
 mod cli_output;

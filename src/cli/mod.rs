@@ -6,8 +6,8 @@
 mod build;
 mod discover;
 
-use agentpol::diagnostics::render::{human, json as json_render};
-use agentpol::diagnostics::{codes, Severity};
+use agentpol::diagnostics::render::{human, json as json_render, sarif};
+use agentpol::diagnostics::{codes, Diagnostic, Severity};
 use agentpol::model::eval;
 use agentpol::source::{Origin, SourceMap};
 use agentpol::Compiled;
@@ -33,13 +33,31 @@ struct Cli {
 enum Format {
     Human,
     Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check policy sets and report every problem found.
+    /// Check and analyze policy sets and report every problem and risk found.
     #[command(
-        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json"
+        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
     )]
     Check {
         /// Files or directories; each belongs to (or contains) policy sets marked by agentpol.toml.
@@ -47,6 +65,15 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// The lowest severity that makes `check` exit with 1.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// List every check (code, default severity, name, summary) and exit.
+        #[arg(long)]
+        list_checks: bool,
+        /// Print solver statistics and time per check to standard error.
+        #[arg(long, hide = true)]
+        stats: bool,
     },
     /// Decide one request with the reference evaluator and print the decision as JSON.
     #[command(
@@ -110,7 +137,18 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check { paths, format } => check(&paths, format),
+        Command::Check {
+            paths,
+            format,
+            fail_on,
+            list_checks,
+            stats,
+        } => {
+            if list_checks {
+                return list(format);
+            }
+            check(&paths, format, fail_on.map(FailOn::severity), stats)
+        }
         Command::Eval { paths, request } => eval_cmd(&paths, &request),
         Command::Build { paths, target, out } => {
             use agentpol::backend::Target;
@@ -176,20 +214,48 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
     Ok(Loaded { sources, compiled })
 }
 
-fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
+fn check(
+    paths: &[PathBuf],
+    format: Format,
+    fail_on: Option<Severity>,
+    stats: bool,
+) -> Result<ExitCode> {
     let sets = find_sets(paths)?;
     let mut worst: u8 = 0;
     let mut json_sets = Vec::new();
+    let mut done: Vec<(String, Loaded, Vec<Diagnostic>)> = Vec::new();
     for set in &sets {
         let loaded = load(set)?;
-        let diags = &loaded.compiled.diagnostics;
-        let fail_on = loaded
-            .compiled
-            .config
-            .check
-            .fail_on
-            .as_deref()
-            .and_then(Severity::parse)
+        let mut diags = loaded.compiled.diagnostics.clone();
+        let mut analyzed = false;
+        if !loaded.compiled.has_errors() {
+            let started = std::time::Instant::now();
+            let analysis = agentpol::analyze(&loaded.sources, &loaded.compiled);
+            if stats {
+                eprintln!(
+                    "{}: analysis {:?}, {:?}",
+                    display_root(&set.root),
+                    started.elapsed(),
+                    analysis.stats
+                );
+                for (code, t) in &analysis.timings {
+                    eprintln!("  {code:<6} {t:?}");
+                }
+            }
+            diags.extend(analysis.diagnostics);
+            agentpol::diagnostics::sort(&mut diags);
+            analyzed = true;
+        }
+        let fail_on = fail_on
+            .or_else(|| {
+                loaded
+                    .compiled
+                    .config
+                    .check
+                    .fail_on
+                    .as_deref()
+                    .and_then(Severity::parse)
+            })
             .unwrap_or(Severity::Error);
         let code = if loaded.compiled.has_errors() {
             2
@@ -204,28 +270,86 @@ fn check(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
             Format::Human => {
                 let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
                 emit(&format!(
-                    "{}{name}: {} file(s), {} agent(s): {} error(s), {} warning(s), {} info\n",
-                    human::render(&loaded.sources, diags),
+                    "{}{name}: {} file(s), {} agent(s){}: {} error(s), {} warning(s), {} info\n",
+                    human::render(&loaded.sources, &diags),
                     set.files.len(),
                     loaded.compiled.model.agents.len(),
+                    if analyzed {
+                        ""
+                    } else {
+                        " (not analyzed: fix the errors first)"
+                    },
                     count(Severity::Error),
                     count(Severity::Warning),
                     count(Severity::Info)
                 ))?;
             }
             Format::Json => {
-                let mut v = json_render::to_value(&loaded.sources, diags);
+                let mut v = json_render::to_value(&loaded.sources, &diags);
                 if let Some(o) = v.as_object_mut() {
                     o.insert("policy_set".into(), serde_json::Value::String(name));
+                    o.insert("analyzed".into(), serde_json::Value::Bool(analyzed));
                 }
                 json_sets.push(v);
             }
+            Format::Sarif => done.push((name, loaded, diags)),
         }
     }
-    if format == Format::Json {
-        print_json(&serde_json::json!({ "sets": json_sets }))?;
+    match format {
+        Format::Json => print_json(&serde_json::json!({ "sets": json_sets }))?,
+        Format::Sarif => {
+            let results: Vec<sarif::SetResults<'_>> = done
+                .iter()
+                .map(|(name, loaded, diags)| sarif::SetResults {
+                    prefix: if name == "." {
+                        String::new()
+                    } else {
+                        format!("{name}/")
+                    },
+                    sources: &loaded.sources,
+                    diagnostics: diags,
+                })
+                .collect();
+            print_json(&sarif::to_value(
+                &agentpol::analysis::sarif_rules(),
+                &results,
+                env!("CARGO_PKG_VERSION"),
+            ))?;
+        }
+        Format::Human => {}
     }
     Ok(ExitCode::from(worst))
+}
+
+fn list(format: Format) -> Result<ExitCode> {
+    let checks = agentpol::analysis::CHECKS;
+    if format == Format::Human {
+        let mut text = String::new();
+        for c in checks {
+            text.push_str(&format!(
+                "{}  {:<7}  {:<36}  {}\n",
+                c.code,
+                c.code.default_severity().as_str(),
+                c.name,
+                c.summary
+            ));
+        }
+        emit(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let list: Vec<serde_json::Value> = checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "code": c.code.as_str(),
+                "severity": c.code.default_severity().as_str(),
+                "name": c.name,
+                "summary": c.summary,
+            })
+        })
+        .collect();
+    print_json(&serde_json::json!({ "checks": list }))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
@@ -281,20 +405,29 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
 }
 
 fn explain(code: &str) -> Result<ExitCode> {
-    match codes::lookup(code).or_else(|| agentpol::backend::code_doc(code)) {
-        Some(doc) => {
-            emit(&format!(
-                "{} ({}): {}\n\n{}\n",
-                doc.code, doc.name, doc.summary, doc.explanation
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => Err(miette!(
-            code = "AP114",
-            help = "codes look like AP104",
-            "unknown code `{code}`"
-        )),
+    if let Some(doc) = codes::lookup(code).or_else(|| agentpol::backend::code_doc(code)) {
+        emit(&format!(
+            "{} ({}): {}\n\n{}\n",
+            doc.code, doc.name, doc.summary, doc.explanation
+        ))?;
+        return Ok(ExitCode::SUCCESS);
     }
+    if let Some(c) = agentpol::analysis::lookup(code) {
+        emit(&format!(
+            "{} ({}, {} by default): {}\n\n{}\n",
+            c.code,
+            c.name,
+            c.code.default_severity().as_str(),
+            c.summary,
+            c.doc()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(miette!(
+        code = "AP114",
+        help = "codes look like AP104 or AP201; `agentpol check --list-checks` lists the analysis checks",
+        "unknown code `{code}`"
+    ))
 }
 
 fn print_json(v: &serde_json::Value) -> Result<()> {

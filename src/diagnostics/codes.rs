@@ -171,7 +171,7 @@ pub const TABLE: &[CodeDoc] = &[
         code: INVALID_CONFIG,
         name: "invalid-config",
         summary: "`agentpol.toml` is not valid",
-        explanation: "agentpol.toml marks the root of a policy set. Known keys: `name`, `[check] fail_on`, `[severity]` (code = \"error\"|\"warning\"|\"info\"|\"off\") and `[[suppress]]` entries with `code`, optional `agent`, and a required `reason`.",
+        explanation: "agentpol.toml marks the root of a policy set. Known keys: `name`, `[check] fail_on`, `[severity]` (code = \"error\"|\"warning\"|\"info\"|\"off\"), `[[suppress]]` entries with `code`, optional `agent`, and a required `reason`, and `[analysis] rlimit` (the solver's deterministic resource limit per query).",
     },
     CodeDoc {
         code: DUPLICATE_SETTING,

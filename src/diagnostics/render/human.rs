@@ -17,7 +17,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let config = Config::default();
     let mut buffer = codespan_reporting::term::termcolor::NoColor::new(Vec::<u8>::new());
     for d in diagnostics {
-        let cs = to_codespan(d);
+        let cs = to_codespan(sources, d);
         if term::emit(&mut buffer, &config, &files, &cs).is_err() {
             // Fall back to the message alone: a broken span must not lose the finding.
             let line = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
@@ -27,7 +27,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     String::from_utf8_lossy(&buffer.into_inner()).into_owned()
 }
 
-fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
+fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
@@ -50,12 +50,55 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
         notes.push(format!("help: {help}"));
     }
     if let Some(w) = &d.witness {
-        let text = serde_json::to_string_pretty(w).unwrap_or_default();
-        notes.push(format!("witness:\n{text}"));
+        notes.push(witness_text(sources, w));
     }
     CsDiagnostic::new(severity)
         .with_code(d.code.as_str())
         .with_message(d.message.clone())
         .with_labels(labels)
         .with_notes(notes)
+}
+
+/// A witness for reviewers: the numbered path with source locations, then
+/// each call as one line of request JSON with the decision it gets, ready to
+/// paste into `agentpol eval --request -`.
+fn witness_text(sources: &SourceMap, w: &serde_json::Value) -> String {
+    let mut out = String::from("witness:");
+    let steps = w.get("path").and_then(|p| p.as_array());
+    let calls = w.get("calls").and_then(|c| c.as_array());
+    if steps.is_none() && calls.is_none() {
+        let text = serde_json::to_string_pretty(w).unwrap_or_default();
+        return format!("{out}\n{text}");
+    }
+    for (i, step) in steps.into_iter().flatten().enumerate() {
+        let text = |k: &str| step.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+        let at = step
+            .get("span")
+            .and_then(super::span_of)
+            .map(|s| format!(" ({})", sources.location(s)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n  {}. {} `{}`: {}{at}",
+            i + 1,
+            text("kind"),
+            text("name"),
+            text("role")
+        ));
+    }
+    let calls: Vec<&serde_json::Value> = calls.into_iter().flatten().collect();
+    if !calls.is_empty() {
+        out.push_str("\n  calls (each decided by `agentpol eval --request -`):");
+        for c in calls {
+            let decision = c
+                .get("decision")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let request = c
+                .get("request")
+                .map(|r| serde_json::to_string(r).unwrap_or_default())
+                .unwrap_or_default();
+            out.push_str(&format!("\n    {decision:<17} {request}"));
+        }
+    }
+    out
 }

@@ -3,6 +3,11 @@
 //! Shape: `{"diagnostics": [{"code", "severity", "message", "labels": [{"file",
 //! "line", "column", "end_line", "end_column", "message", "primary"}], "notes",
 //! "help", "witness"}], "summary": {"error", "warning", "info"}}`.
+//!
+//! `witness` (analysis findings only) is `{"path": [{"kind", "name", "role",
+//! "location"?}], "calls": [{"request", "decision"}]}`: the path through the
+//! capability graph, and requests in the shape of `agentpol schema request`
+//! with the decision `agentpol eval` gives them (see `analysis::witness`).
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::source::SourceMap;
@@ -26,23 +31,12 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> Value {
         .labels
         .iter()
         .map(|l| {
-            let (line, column, end_line, end_column) = match sources.get(l.span.file) {
-                Some(f) => {
-                    let (a, b) = f.line_col(l.span.start);
-                    let (c, e) = f.line_col(l.span.end);
-                    (a, b, c, e)
-                }
-                None => (0, 0, 0, 0),
-            };
-            json!({
-                "file": sources.name(l.span.file),
-                "line": line,
-                "column": column,
-                "end_line": end_line,
-                "end_column": end_column,
-                "message": l.message,
-                "primary": l.primary,
-            })
+            let mut v = super::location(sources, l.span);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("message".into(), json!(l.message));
+                o.insert("primary".into(), json!(l.primary));
+            }
+            v
         })
         .collect();
     json!({
@@ -52,6 +46,6 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> Value {
         "labels": labels,
         "notes": d.notes,
         "help": d.help,
-        "witness": d.witness,
+        "witness": d.witness.as_ref().map(|w| super::witness_with_locations(sources, w)),
     })
 }

@@ -1,0 +1,69 @@
+//! ## What it does
+//! Finds egress allowlist entries that open more of the network than an
+//! agent can need: wildcards over a whole top-level domain (`*.com`) and
+//! large address blocks (a /8 or wider, including `0.0.0.0/0`) are
+//! warnings; subdomain wildcards such as `*.example.com` are informational.
+//!
+//! ## Why it matters
+//! Egress is the last line against exfiltration and against a compromised
+//! agent calling home. A wildcard lets data leave to any host an attacker can
+//! register under it (`*.s3.amazonaws.com` includes the attacker's bucket).
+//!
+//! ## Example
+//! ```text
+//! agent bot { egress ["0.0.0.0/0:443", "*.amazonaws.com:443"] }
+//! ```
+//!
+//! ## Use instead
+//! ```text
+//! agent bot { egress ["reports.s3.us-east-1.amazonaws.com:443"] }
+//! ```
+
+use crate::analysis::{check_source, Check, Cx};
+use crate::diagnostics::{Code, Severity};
+
+pub const CHECK: Check = Check {
+    code: Code::new("AP216", Severity::Warning),
+    name: "wildcard-egress",
+    summary: "an egress entry allows a wildcard host or a large address block",
+    source: check_source!(),
+    run,
+    witness: false,
+};
+
+fn run(cx: &mut Cx<'_>) {
+    let model = cx.model;
+    for agent in model.agents.values() {
+        for e in &agent.egress {
+            let severity = if e.is_cidr {
+                let prefix = e
+                    .host
+                    .rsplit_once('/')
+                    .and_then(|(_, p)| p.parse::<u8>().ok());
+                let v6 = e.host.contains(':');
+                match prefix {
+                    Some(p) if (!v6 && p <= 8) || (v6 && p <= 32) => Severity::Warning,
+                    _ => continue,
+                }
+            } else if let Some(rest) = e.host.strip_prefix("*.") {
+                if rest.contains('.') {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                }
+            } else {
+                continue;
+            };
+            let d = cx
+                .diag(format!(
+                    "agent `{}` may connect to `{}`",
+                    agent.name,
+                    e.display()
+                ))
+                .with_severity(severity)
+                .primary(cx.find_in_agent(agent, &e.display()), "wildcard egress")
+                .help("list the exact hosts (and ports) the agent's tools use");
+            cx.report([agent.name.as_str()], d);
+        }
+    }
+}
