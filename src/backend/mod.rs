@@ -4,6 +4,8 @@
 //! bytes) and escapes every user string it emits. What a target cannot
 //! express is reported as an AP4xx diagnostic, never silently dropped.
 
+pub mod rego;
+
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -64,7 +66,13 @@ pub struct Output {
 /// Generates one target. A backend that reports an error diagnostic must
 /// return no artifacts: nothing half-generated is ever written.
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
-    let _ = input;
+    match target {
+        Target::Rego => rego::generate(input),
+        _ => unavailable(target),
+    }
+}
+
+fn unavailable(target: Target) -> Output {
     Output {
         artifacts: Vec::new(),
         diagnostics: vec![Diagnostic::error(
