@@ -48,3 +48,15 @@ fn differential_covers_every_outcome() {
         );
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The generated `policy_test.rego` passes in regorus for random policies
+    /// (its expectations come from the reference evaluator).
+    #[test]
+    fn generated_unit_tests_pass(policy in gen::policy()) {
+        let mut built = build(&policy);
+        prop_assert!(built.run_generated_tests() >= 2);
+    }
+}

@@ -5,20 +5,32 @@
 //! are drawn from the constants its conditions use (each constant, and one
 //! below and above for numbers; each `like` pattern with its stars removed
 //! and filled), plus one value per type and "absent" for optional arguments.
-//! Candidates are enumerated in a fixed order; the first request that the
-//! reference decides `allow`, `deny` and `approval_required` becomes a test,
-//! plus the approval-required request again with its approvals given.
-//! A test asserts the whole decision document.
+//! Candidates are enumerated in a fixed order, in a context that satisfies
+//! limits, budget and justification. A candidate becomes a test when its
+//! decision is new for this agent and tool (outcome and deciding rules), so
+//! each grant, deny rule and trigger that some candidate reaches gets one;
+//! an approval-required request is repeated with its approvals given, and
+//! the first allowed one with its limits reached, its justification missing
+//! and its budget spent. A test asserts the whole decision document.
+//!
+//! Large policy sets get tests for their first agent/tool pairs only (in
+//! name order), up to [`MAX_TESTS`], to keep the file reviewable.
 
 use super::printer;
 use crate::model::cond::{IntOperand, StrOperand};
 use crate::model::eval::decide_json;
-use crate::model::{Agent, Atom, Cond, Model, Outcome, Scalar, Tool, Type};
+use crate::model::{Agent, Atom, Cond, Model, Scalar, Tool, Type};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
 /// Candidates tried per agent and tool, at most.
 const MAX_CANDIDATES: usize = 96;
+
+/// Tests per agent and tool, at most.
+const MAX_PER_TOOL: usize = 12;
+
+/// Tests in one file, at most (the fixed ones included).
+pub const MAX_TESTS: usize = 2_000;
 
 /// One example: a name (a Rego identifier), the request and its decision.
 pub struct Example {
@@ -54,17 +66,23 @@ pub fn examples(model: &Model) -> Vec<Example> {
         "test_unknown_agent".into(),
         json!({"agent": "", "tool": "", "args": {}}),
     );
-    for agent in model.agents.values() {
+    let mut total = 2;
+    'agents: for agent in model.agents.values() {
         for tool_name in agent_tools(agent) {
             let Some(tool) = model.tools.get(tool_name) else {
                 continue;
             };
+            let picked = pick(model, agent, tool);
+            if total + picked.len() > MAX_TESTS {
+                break 'agents;
+            }
+            total += picked.len();
             let stem = format!(
                 "test_{}__{}",
                 printer::ident(&agent.name),
                 printer::ident(tool_name)
             );
-            for (label, request) in pick(model, agent, tool) {
+            for (label, request) in picked {
                 push(format!("{stem}__{label}"), request);
             }
         }
@@ -82,13 +100,13 @@ fn agent_tools(agent: &Agent) -> BTreeSet<&str> {
         .collect()
 }
 
-/// The first request per outcome, in candidate order.
+/// Requests whose decisions differ, in candidate order.
 fn pick(model: &Model, agent: &Agent, tool: &Tool) -> Vec<(&'static str, Value)> {
     let values: Vec<(String, Vec<Option<Value>>)> = tool
         .args
         .iter()
         .map(|(name, spec)| {
-            let mut vs: Vec<Option<Value>> = candidates(agent, tool, name, &spec.ty)
+            let mut vs: Vec<Option<Value>> = candidates(model, agent, tool, name, &spec.ty)
                 .into_iter()
                 .map(Some)
                 .collect();
@@ -101,7 +119,11 @@ fn pick(model: &Model, agent: &Agent, tool: &Tool) -> Vec<(&'static str, Value)>
     let context = base_context(agent, tool);
     let mut found: Vec<(&'static str, Value)> = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut first_allowed = None;
     for i in 0..MAX_CANDIDATES {
+        if found.len() >= MAX_PER_TOOL {
+            break;
+        }
         let mut args = Map::new();
         let mut stride = 1usize;
         for (j, (name, vs)) in values.iter().enumerate() {
@@ -123,20 +145,53 @@ fn pick(model: &Model, agent: &Agent, tool: &Tool) -> Vec<(&'static str, Value)>
             "args": Value::Object(args),
             "context": context,
         });
-        let outcome = decide_json(model, &request).decision;
-        if !seen.insert(outcome) {
+        let d = decide_json(model, &request);
+        if !seen.insert((d.decision, d.rules.clone())) {
             continue;
         }
-        if outcome == Outcome::ApprovalRequired {
+        let label = d.decision.as_str();
+        if d.decision == crate::model::Outcome::ApprovalRequired {
             found.push(("approved", with_approvals(agent, tool, &request)));
         }
-        found.push((outcome.as_str(), request));
-        if seen.len() == 3 {
-            break;
+        if d.decision == crate::model::Outcome::Allow && first_allowed.is_none() {
+            first_allowed = Some(request.clone());
         }
+        found.push((label, request));
     }
-    found.sort_by_key(|(label, _)| *label);
+    if let Some(request) = first_allowed {
+        found.extend(session_variants(agent, tool, &request));
+    }
     found
+}
+
+/// The allowed request again, with each session check failing in turn.
+fn session_variants(agent: &Agent, tool: &Tool, request: &Value) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    let limits: Vec<_> = agent
+        .limits
+        .iter()
+        .filter(|l| l.tool == tool.name)
+        .collect();
+    if !limits.is_empty() {
+        let mut r = request.clone();
+        for l in &limits {
+            r["context"]["calls"][l.window.key()] = json!(l.max);
+        }
+        out.push(("limit_reached", r));
+    }
+    if agent.justification_required {
+        let mut r = request.clone();
+        if let Some(ctx) = r["context"].as_object_mut() {
+            ctx.remove("justification");
+        }
+        out.push(("no_justification", r));
+    }
+    if let (Some(_), Some(b)) = (&tool.spends, &agent.budget) {
+        let mut r = request.clone();
+        r["context"]["spent"] = json!({"minor": b.minor, "currency": b.currency});
+        out.push(("over_budget", r));
+    }
+    out
 }
 
 /// Context that satisfies limits, the budget and the justification, so the
@@ -196,10 +251,17 @@ fn with_approvals(agent: &Agent, tool: &Tool, request: &Value) -> Value {
 }
 
 /// Values for one argument: constants the agent's conditions compare it
-/// with, then one plain value of its type.
-fn candidates(agent: &Agent, tool: &Tool, arg: &str, ty: &Type) -> Vec<Value> {
+/// with (and resource instance names), then one plain value of its type.
+fn candidates(model: &Model, agent: &Agent, tool: &Tool, arg: &str, ty: &Type) -> Vec<Value> {
     let mut ints: Vec<i64> = Vec::new();
     let mut strs: Vec<String> = Vec::new();
+    // A resource argument also takes the names of the declared instances.
+    if let Some(res) = tool.resource.as_ref().filter(|r| r.arg == arg) {
+        for r in model.resources.iter().filter(|r| r.ty == res.ty) {
+            strs.push(r.pattern.replace('*', ""));
+            strs.push(r.pattern.replace('*', "x"));
+        }
+    }
     let mut scalars: Vec<Scalar> = Vec::new();
     let conds = agent
         .grants_for(&tool.name)
