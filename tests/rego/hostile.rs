@@ -139,8 +139,8 @@ fn check(s1: &str, s2: &str, s3: &str, pattern: &str) -> Result<(), String> {
     // The user strings reach data.json intact, through JSON escaping.
     let data: Value =
         serde_json::from_str(&super::artifact_text(&built.artifacts, "data.json")).unwrap();
-    let tools = &data["agentpol"]["model"]["tools"]["h.act"]["args"]["kind"]["type"]["values"];
-    assert_eq!(tools, &json!([s1, s2]));
+    let refine = &data["agentpol"]["model"]["tools"]["h.act"]["refine"][0];
+    assert_eq!(refine, &json!(["kind", "enum", [s1, s2]]));
     // and the generated tests, through the Rego printer, parse and pass
     built.run_generated_tests();
     for r in requests(s1, s2, s3, pattern) {

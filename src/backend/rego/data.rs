@@ -3,22 +3,29 @@
 //! tool, built through typed serde structures (so every user string is
 //! escaped by the JSON serializer, never by hand).
 //!
-//! Conditions are stored in negation normal form (see [`Node`]) and checked
-//! against the fixed evaluation depth of `policy.rego`; reason texts the
-//! reference evaluator would print are precomputed here so the Rego only
-//! concatenates what depends on the request.
+//! Shapes are chosen for the Rego that reads them (`policy.rego`): a tool's
+//! arguments are grouped by type so each type check runs over its own
+//! arguments; an entry's atoms are interned, grouped by operator and
+//! referred to by index, so each is evaluated once per request; conditions
+//! are in negation normal form (see [`Node`], [`When`]) and checked against
+//! the fixed evaluation depth of `policy.rego`. Reason texts the reference
+//! evaluator prints are precomputed here, so the Rego only concatenates
+//! what depends on the request.
 
 use super::diag;
 use crate::backend::Input;
 use crate::diagnostics::Diagnostic;
 use crate::model::cond::{IntOperand, StrOperand, StrOrArg};
-use crate::model::{Agent, Approval, Atom, Cond, Grant, Limit, RuleOrigin, Scalar, Tool, Type};
+use crate::model::{
+    Agent, Approval, Atom, Cond, Grant, Limit, Model, RuleOrigin, Scalar, Tool, Type,
+};
 use crate::syntax::ast::CmpOp;
-use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The deepest condition `policy.rego` evaluates: its ladder runs `cond_0`
-/// to `cond_8`. Raising it means adding rungs to the ladder.
+/// The deepest nested condition `policy.rego` evaluates: its ladder runs
+/// `cond_0` to `cond_8`. Raising it means adding rungs to the ladder.
 pub const MAX_DEPTH: usize = 8;
 
 /// Version of the data layout, bumped when `policy.rego` reads it differently.
@@ -45,36 +52,64 @@ pub struct ModelDoc {
 #[derive(Debug, Serialize)]
 pub struct ToolDoc {
     pub args: BTreeMap<String, ArgDoc>,
+    /// The arguments a call must give.
+    pub required: Vec<String>,
+    /// The type checks beyond each argument's JSON type.
+    pub refine: Vec<Refine>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spends: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ArgDoc {
-    #[serde(rename = "type")]
-    pub ty: TypeDoc,
+    /// The JSON type of a value, as Rego's `type_name` names it.
+    pub json: &'static str,
     pub optional: bool,
     /// The type as the reference evaluator names it in its reasons.
     pub describe: String,
 }
 
+/// A check beyond the JSON type: `[NAME, CHECK, PARAMETER]` with CHECK one
+/// of `int`, `duration`, `money` (PARAMETER: the fixed currency or null),
+/// `enum` (PARAMETER: the values) or `list` (PARAMETER: the element type).
+#[derive(Debug)]
+pub struct Refine(pub String, pub &'static str, pub RefineParam);
+
+impl Serialize for Refine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.0, self.1, &self.2).serialize(s)
+    }
+}
+
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum TypeDoc {
-    String,
-    Int,
-    Bool,
-    Duration,
-    Money {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        currency: Option<String>,
-    },
-    Enum {
-        values: Vec<String>,
-    },
-    List {
-        element: Box<TypeDoc>,
-    },
+#[serde(untagged)]
+pub enum RefineParam {
+    None,
+    Currency(String),
+    Values(Vec<String>),
+    Element(ElementDoc),
+}
+
+/// A list element's type as `policy.rego` matches it: `["string"]`,
+/// `["int"]`, `["bool"]`, `["duration"]`, `["money"]`, `["money", CURRENCY]`
+/// or `["enum", VALUES]`.
+#[derive(Debug)]
+pub struct ElementDoc(Type);
+
+impl Serialize for ElementDoc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Type::String => ("string",).serialize(s),
+            Type::Int => ("int",).serialize(s),
+            Type::Bool => ("bool",).serialize(s),
+            Type::Duration => ("duration",).serialize(s),
+            Type::Money { currency: None } => ("money",).serialize(s),
+            Type::Money { currency: Some(c) } => ("money", c).serialize(s),
+            Type::Enum { values } => ("enum", values).serialize(s),
+            // Refused by `tool_doc` before serialization.
+            Type::List { .. } => ("unsupported",).serialize(s),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -85,15 +120,15 @@ pub struct AgentDoc {
     pub justification_required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justification_reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub budget: Option<BudgetDoc>,
     /// Everything the agent's rules say about one tool.
     pub tools: BTreeMap<String, EntryDoc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BudgetDoc {
     pub rule: String,
+    /// The money argument the tool spends.
+    pub arg: String,
     pub minor: i64,
     pub currency: String,
     pub display: String,
@@ -105,24 +140,30 @@ pub struct BudgetDoc {
 pub struct EntryDoc {
     /// The agent's audit fields plus the tool's `log` fields, sorted.
     pub log: Vec<String>,
+    /// Every distinct atom of the entry's conditions.
+    pub atoms: Atoms,
     pub denies: Vec<DenyDoc>,
     pub grants: Vec<GrantDoc>,
     pub gates: Vec<ApprovalDoc>,
     pub limits: Vec<LimitDoc>,
+    /// The agent's session budget when the tool spends: zero or one.
+    pub budget: Vec<BudgetDoc>,
+    /// Whether any gate or grant of the entry asks for approval.
+    pub approvals: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct DenyDoc {
     pub id: String,
     pub reason: String,
-    pub when: Node,
+    pub when: When,
     pub source: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct GrantDoc {
     pub id: String,
-    pub when: Node,
+    pub when: When,
     pub approvals: Vec<ApprovalDoc>,
     pub source: String,
 }
@@ -135,7 +176,7 @@ pub struct ApprovalDoc {
     pub reason: Option<String>,
     /// The reason the decision gives while this approval is missing.
     pub needs: String,
-    pub when: Node,
+    pub when: When,
     pub source: String,
 }
 
@@ -150,14 +191,47 @@ pub struct LimitDoc {
     pub source: String,
 }
 
-/// A condition in negation normal form. `All([])` is true, `Any([])` false.
+/// A rule's condition: atoms that must hold (`pos`), atoms that must not
+/// (`neg`) and nested conditions that must hold (`more`). Most conditions
+/// are a conjunction of tests and need no nesting at all.
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct When {
+    pub pos: Vec<usize>,
+    pub neg: Vec<usize>,
+    pub more: Vec<Node>,
+}
+
+impl When {
+    fn of(node: Node) -> When {
+        let mut w = When::default();
+        match node {
+            Node::Atom(i) => w.pos.push(i),
+            Node::Not { not } => w.neg.push(not),
+            Node::All { all } => {
+                for m in all {
+                    match m {
+                        Node::Atom(i) => w.pos.push(i),
+                        Node::Not { not } => w.neg.push(not),
+                        other => w.more.push(other),
+                    }
+                }
+            }
+            any @ Node::Any { .. } => w.more.push(any),
+        }
+        w
+    }
+}
+
+/// A condition in negation normal form over an entry's atoms: a number `i`
+/// (atom `i` holds), `{"not": i}`, `{"all": [..]}` (true when empty) or
+/// `{"any": [..]}` (false when empty).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum Node {
-    All(Vec<Node>),
-    Any(Vec<Node>),
-    Atom(AtomDoc),
-    Not(AtomDoc),
+    Atom(usize),
+    Not { not: usize },
+    All { all: Vec<Node> },
+    Any { any: Vec<Node> },
 }
 
 impl Node {
@@ -165,81 +239,79 @@ impl Node {
     /// conjunction or disjunction one more than its deepest member.
     pub fn depth(&self) -> usize {
         match self {
-            Node::Atom(_) | Node::Not(_) => 0,
-            Node::All(xs) | Node::Any(xs) => 1 + xs.iter().map(Node::depth).max().unwrap_or(0),
+            Node::Atom(_) | Node::Not { .. } => 0,
+            Node::All { all: xs } | Node::Any { any: xs } => {
+                1 + xs.iter().map(Node::depth).max().unwrap_or(0)
+            }
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "op")]
-pub enum AtomDoc {
-    Has {
-        arg: String,
-    },
-    HasJustification,
-    Bool {
-        arg: String,
-        value: bool,
-    },
-    Eq {
-        operand: OperandDoc,
-        value: Scalar,
-    },
-    Ne {
-        operand: OperandDoc,
-        value: Scalar,
-    },
-    Lt {
-        operand: OperandDoc,
-        value: i64,
-    },
-    Le {
-        operand: OperandDoc,
-        value: i64,
-    },
-    Gt {
-        operand: OperandDoc,
-        value: i64,
-    },
-    Ge {
-        operand: OperandDoc,
-        value: i64,
-    },
-    In {
-        operand: OperandDoc,
-        values: Vec<String>,
-    },
-    Glob {
-        operand: OperandDoc,
-        prefix: String,
-        suffix: String,
-    },
-    Regex {
-        operand: OperandDoc,
-        pattern: String,
-    },
-    Any {
-        arg: String,
-        values: Vec<Scalar>,
-    },
-    All {
-        arg: String,
-        values: Vec<Scalar>,
-    },
-    Contains {
-        arg: String,
-        value: Scalar,
-    },
+/// One test on the request: an operator, the path to its operand in the
+/// Rego's `env` (`["args", NAME]`, `["args", NAME, "minor"]`,
+/// `["args", NAME, "currency"]` or `["context", "justification"]`) and the
+/// operator's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtomDoc {
+    pub op: &'static str,
+    pub path: Vec<String>,
+    pub params: Vec<Param>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum OperandDoc {
-    Arg { arg: String },
-    Minor { arg: String },
-    Currency { arg: String },
-    Justification,
+#[serde(untagged)]
+pub enum Param {
+    Bools(Vec<bool>),
+    Scalar(Scalar),
+    Strs(Vec<String>),
+    Scalars(Vec<Scalar>),
+}
+
+/// An entry's atoms, serialized grouped by operator, each as
+/// `[INDEX, PATH, PARAMS...]`.
+#[derive(Debug, Default)]
+pub struct Atoms(pub Vec<AtomDoc>);
+
+impl Atoms {
+    fn intern(&mut self, atom: AtomDoc) -> usize {
+        match self.0.iter().position(|x| *x == atom) {
+            Some(i) => i,
+            None => {
+                self.0.push(atom);
+                self.0.len() - 1
+            }
+        }
+    }
+}
+
+impl Serialize for Atoms {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut groups: BTreeMap<&str, Vec<(usize, &AtomDoc)>> = BTreeMap::new();
+        for (i, a) in self.0.iter().enumerate() {
+            groups.entry(a.op).or_default().push((i, a));
+        }
+        let mut map = s.serialize_map(Some(groups.len()))?;
+        for (op, list) in &groups {
+            let items: Vec<Indexed<'_>> = list.iter().map(|(i, a)| Indexed(*i, a)).collect();
+            map.serialize_entry(op, &items)?;
+        }
+        map.end()
+    }
+}
+
+struct Indexed<'a>(usize, &'a AtomDoc);
+
+impl Serialize for Indexed<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.1;
+        let mut seq = s.serialize_seq(Some(2 + a.params.len()))?;
+        seq.serialize_element(&self.0)?;
+        seq.serialize_element(&a.path)?;
+        for p in &a.params {
+            seq.serialize_element(p)?;
+        }
+        seq.end()
+    }
 }
 
 /// Builds the data document, or the diagnostics that prevent it.
@@ -258,7 +330,7 @@ pub fn build(input: &Input<'_>) -> Result<Document, Vec<Diagnostic>> {
     let agents = model
         .agents
         .iter()
-        .map(|(name, agent)| (name.clone(), b.agent(agent)))
+        .map(|(name, agent)| (name.clone(), b.agent(agent, model)))
         .collect();
     if !errors.is_empty() {
         return Err(errors);
@@ -276,49 +348,58 @@ pub fn build(input: &Input<'_>) -> Result<Document, Vec<Diagnostic>> {
 }
 
 fn tool_doc(tool: &Tool, errors: &mut Vec<Diagnostic>) -> ToolDoc {
-    let args = tool
-        .args
-        .iter()
-        .map(|(name, spec)| {
-            let ty = match type_doc(&spec.ty, false) {
-                Some(t) => t,
-                None => {
-                    errors.push(diag::unsupported_type(tool, name, &spec.ty));
-                    TypeDoc::String
-                }
-            };
-            let doc = ArgDoc {
-                ty,
-                optional: spec.optional,
-                describe: spec.ty.describe(),
-            };
-            (name.clone(), doc)
-        })
-        .collect();
+    let mut refine = Vec::new();
+    for (name, spec) in &tool.args {
+        let r = |check, param| Refine(name.clone(), check, param);
+        match &spec.ty {
+            Type::String | Type::Bool => {}
+            Type::Int => refine.push(r("int", RefineParam::None)),
+            Type::Duration => refine.push(r("duration", RefineParam::None)),
+            Type::Money { currency: None } => refine.push(r("money", RefineParam::None)),
+            Type::Money { currency: Some(c) } => {
+                refine.push(r("money", RefineParam::Currency(c.clone())))
+            }
+            Type::Enum { values } => refine.push(r("enum", RefineParam::Values(values.clone()))),
+            Type::List { element } if !matches!(**element, Type::List { .. }) => refine.push(r(
+                "list",
+                RefineParam::Element(ElementDoc((**element).clone())),
+            )),
+            Type::List { .. } => errors.push(diag::unsupported_type(tool, name, &spec.ty)),
+        }
+    }
     ToolDoc {
-        args,
+        args: tool
+            .args
+            .iter()
+            .map(|(name, spec)| {
+                let doc = ArgDoc {
+                    json: json_type(&spec.ty),
+                    optional: spec.optional,
+                    describe: spec.ty.describe(),
+                };
+                (name.clone(), doc)
+            })
+            .collect(),
+        required: tool
+            .args
+            .iter()
+            .filter(|(_, spec)| !spec.optional)
+            .map(|(name, _)| name.clone())
+            .collect(),
+        refine,
         spends: tool.spends.clone(),
     }
 }
 
-/// `None` for a list of lists: `policy.rego` checks one level of elements.
-fn type_doc(ty: &Type, in_list: bool) -> Option<TypeDoc> {
-    Some(match ty {
-        Type::String => TypeDoc::String,
-        Type::Int => TypeDoc::Int,
-        Type::Bool => TypeDoc::Bool,
-        Type::Duration => TypeDoc::Duration,
-        Type::Money { currency } => TypeDoc::Money {
-            currency: currency.clone(),
-        },
-        Type::Enum { values } => TypeDoc::Enum {
-            values: values.clone(),
-        },
-        Type::List { element } if !in_list => TypeDoc::List {
-            element: Box::new(type_doc(element, true)?),
-        },
-        Type::List { .. } => return None,
-    })
+/// The JSON type of a valid value, as Rego's `type_name` names it.
+fn json_type(ty: &Type) -> &'static str {
+    match ty {
+        Type::String | Type::Enum { .. } => "string",
+        Type::Int | Type::Duration => "number",
+        Type::Bool => "boolean",
+        Type::Money { .. } => "object",
+        Type::List { .. } => "array",
+    }
 }
 
 struct Builder<'a, 'i> {
@@ -331,20 +412,19 @@ impl Builder<'_, '_> {
         self.input.sources.location(origin.span)
     }
 
-    /// A rule's condition in negation normal form, refused when deeper than
+    /// A rule's condition over the entry's atoms, refused when deeper than
     /// `policy.rego` evaluates.
-    fn when(&mut self, rule: &str, cond: &Cond, origin: &RuleOrigin) -> Node {
-        let node = nnf(cond, true);
+    fn when(&mut self, atoms: &mut Atoms, rule: &str, cond: &Cond, origin: &RuleOrigin) -> When {
+        let node = nnf(cond, true, atoms);
         let depth = node.depth();
         if depth > MAX_DEPTH {
             self.errors
                 .push(diag::condition_too_deep(rule, depth, origin.span));
         }
-        node
+        When::of(node)
     }
 
-    fn agent(&mut self, agent: &Agent) -> AgentDoc {
-        let audit: Vec<String> = agent.audit_fields.iter().cloned().collect();
+    fn agent(&mut self, agent: &Agent, model: &Model) -> AgentDoc {
         let mut tools: BTreeMap<String, EntryDoc> = BTreeMap::new();
         let named: BTreeSet<&str> = agent
             .grants
@@ -360,67 +440,84 @@ impl Builder<'_, '_> {
             if let Some(fields) = agent.logs.get(tool) {
                 log.extend(fields.iter().cloned());
             }
-            tools.insert(
-                tool.to_string(),
-                EntryDoc {
-                    log: log.into_iter().collect(),
-                    ..EntryDoc::default()
-                },
-            );
+            let spends = model.tools.get(tool).and_then(|t| t.spends.as_ref());
+            let budget = match (spends, &agent.budget) {
+                (Some(arg), Some(b)) => vec![BudgetDoc {
+                    rule: format!("{}/budget", agent.name),
+                    arg: arg.clone(),
+                    minor: b.minor,
+                    currency: b.currency.clone(),
+                    display: b.display(),
+                    missing: "`context.spent` is required by the session budget and missing".into(),
+                    wrong_currency: format!(
+                        "the spend and `context.spent` must be in {}",
+                        b.currency
+                    ),
+                }],
+                _ => Vec::new(),
+            };
+            let doc = EntryDoc {
+                log: log.into_iter().collect(),
+                budget,
+                ..EntryDoc::default()
+            };
+            tools.insert(tool.to_string(), doc);
         }
         for deny in &agent.denies {
+            let e = entry(&mut tools, &deny.tool);
             let doc = DenyDoc {
                 id: deny.id.clone(),
                 reason: match &deny.reason {
                     Some(r) => format!("denied by `{}`: {r}", deny.id),
                     None => format!("denied by `{}`", deny.id),
                 },
-                when: self.when(&deny.id, &deny.condition, &deny.origin),
+                when: self.when(&mut e.atoms, &deny.id, &deny.condition, &deny.origin),
                 source: self.source(&deny.origin),
             };
-            entry(&mut tools, &deny.tool).denies.push(doc);
+            e.denies.push(doc);
         }
         for grant in &agent.grants {
-            let doc = self.grant(grant);
-            entry(&mut tools, &grant.tool).grants.push(doc);
+            let e = entry(&mut tools, &grant.tool);
+            let doc = self.grant(&mut e.atoms, grant);
+            e.grants.push(doc);
         }
         for gate in &agent.gates {
-            let doc = self.approval(&gate.approval);
-            entry(&mut tools, &gate.tool).gates.push(doc);
+            let e = entry(&mut tools, &gate.tool);
+            let doc = self.approval(&mut e.atoms, &gate.approval);
+            e.gates.push(doc);
         }
         for limit in &agent.limits {
             let doc = self.limit(limit);
             entry(&mut tools, &limit.tool).limits.push(doc);
         }
+        for e in tools.values_mut() {
+            e.approvals = !e.gates.is_empty() || e.grants.iter().any(|g| !g.approvals.is_empty());
+        }
         AgentDoc {
-            audit,
+            audit: agent.audit_fields.iter().cloned().collect(),
             tamper_evident: agent.tamper_evident,
             justification_required: agent.justification_required,
             justification_reason: agent
                 .justification_required
                 .then(|| format!("agent `{}` must give a justification", agent.name)),
-            budget: agent.budget.as_ref().map(|b| BudgetDoc {
-                rule: format!("{}/budget", agent.name),
-                minor: b.minor,
-                currency: b.currency.clone(),
-                display: b.display(),
-                missing: "`context.spent` is required by the session budget and missing".into(),
-                wrong_currency: format!("the spend and `context.spent` must be in {}", b.currency),
-            }),
             tools,
         }
     }
 
-    fn grant(&mut self, grant: &Grant) -> GrantDoc {
+    fn grant(&mut self, atoms: &mut Atoms, grant: &Grant) -> GrantDoc {
         GrantDoc {
             id: grant.id.clone(),
-            when: self.when(&grant.id, &grant.condition, &grant.origin),
-            approvals: grant.approvals.iter().map(|a| self.approval(a)).collect(),
+            when: self.when(atoms, &grant.id, &grant.condition, &grant.origin),
+            approvals: grant
+                .approvals
+                .iter()
+                .map(|a| self.approval(atoms, a))
+                .collect(),
             source: self.source(&grant.origin),
         }
     }
 
-    fn approval(&mut self, a: &Approval) -> ApprovalDoc {
+    fn approval(&mut self, atoms: &mut Atoms, a: &Approval) -> ApprovalDoc {
         ApprovalDoc {
             id: a.id.clone(),
             group: a.group.clone(),
@@ -435,7 +532,7 @@ impl Builder<'_, '_> {
                     .map(|x| format!(": {x}"))
                     .unwrap_or_default()
             ),
-            when: self.when(&a.id, &a.condition, &a.origin),
+            when: self.when(atoms, &a.id, &a.condition, &a.origin),
             source: self.source(&a.origin),
         }
     }
@@ -464,24 +561,47 @@ fn entry<'a>(tools: &'a mut BTreeMap<String, EntryDoc>, tool: &str) -> &'a mut E
 }
 
 /// Negation normal form: negations pushed down to atoms, nested conjunctions
-/// (disjunctions) flattened, constants folded. Negating an atom is kept as a
-/// negative literal rather than flipping a comparison, because an atom with
-/// an absent operand is false and its negation true.
-pub fn nnf(cond: &Cond, positive: bool) -> Node {
+/// (disjunctions) flattened, constants folded, atoms interned. Negating an
+/// atom is kept as a negative literal rather than flipping a comparison,
+/// because an atom with an absent operand is false and its negation true.
+pub fn nnf(cond: &Cond, positive: bool, atoms: &mut Atoms) -> Node {
     match cond {
-        Cond::True if positive => Node::All(Vec::new()),
-        Cond::True => Node::Any(Vec::new()),
-        Cond::False if positive => Node::Any(Vec::new()),
-        Cond::False => Node::All(Vec::new()),
-        Cond::Not(inner) => nnf(inner, !positive),
+        Cond::True if positive => Node::All { all: Vec::new() },
+        Cond::True => Node::Any { any: Vec::new() },
+        Cond::False if positive => Node::Any { any: Vec::new() },
+        Cond::False => Node::All { all: Vec::new() },
+        Cond::Not(inner) => nnf(inner, !positive, atoms),
         Cond::And(parts) | Cond::Or(parts) => {
             let conjunction = matches!(cond, Cond::And(_)) == positive;
-            let members = parts.iter().map(|p| nnf(p, positive)).collect();
+            let members = parts.iter().map(|p| nnf(p, positive, atoms)).collect();
             junction(conjunction, members)
         }
-        Cond::Atom(a) if positive => Node::Atom(atom(a)),
-        Cond::Atom(a) => Node::Not(atom(a)),
+        Cond::Atom(a) => atom_node(a, positive, atoms),
     }
+}
+
+/// A literal; `x != v` on an integer becomes `x < v or x > v`, which is
+/// false for an absent operand as `!=` atoms are.
+fn atom_node(a: &Atom, positive: bool, atoms: &mut Atoms) -> Node {
+    let lit = |i: usize| {
+        if positive {
+            Node::Atom(i)
+        } else {
+            Node::Not { not: i }
+        }
+    };
+    if let Atom::IntCmp {
+        operand,
+        op: CmpOp::Ne,
+        value,
+    } = a
+    {
+        let path = int_path(operand);
+        let below = atoms.intern(range(path.clone(), CmpOp::Lt, *value));
+        let above = atoms.intern(range(path, CmpOp::Gt, *value));
+        return junction(!positive, vec![lit(below), lit(above)]);
+    }
+    lit(atoms.intern(atom(a)))
 }
 
 fn junction(conjunction: bool, members: Vec<Node>) -> Node {
@@ -489,9 +609,9 @@ fn junction(conjunction: bool, members: Vec<Node>) -> Node {
     for m in members {
         match (conjunction, m) {
             // The neutral element disappears, the absorbing one wins.
-            (true, Node::All(xs)) | (false, Node::Any(xs)) => out.extend(xs),
-            (true, Node::Any(xs)) if xs.is_empty() => return Node::Any(Vec::new()),
-            (false, Node::All(xs)) if xs.is_empty() => return Node::All(Vec::new()),
+            (true, Node::All { all: xs }) | (false, Node::Any { any: xs }) => out.extend(xs),
+            (true, Node::Any { any: xs }) if xs.is_empty() => return Node::Any { any: xs },
+            (false, Node::All { all: xs }) if xs.is_empty() => return Node::All { all: xs },
             (_, other) => out.push(other),
         }
     }
@@ -501,70 +621,93 @@ fn junction(conjunction: bool, members: Vec<Node>) -> Node {
         }
     }
     if conjunction {
-        Node::All(out)
+        Node::All { all: out }
     } else {
-        Node::Any(out)
+        Node::Any { any: out }
     }
+}
+
+fn on(op: &'static str, path: Vec<String>, params: Vec<Param>) -> AtomDoc {
+    AtomDoc { op, path, params }
+}
+
+fn arg(name: &str) -> Vec<String> {
+    vec!["args".into(), name.into()]
+}
+
+fn field(name: &str, field: &str) -> Vec<String> {
+    vec!["args".into(), name.into(), field.into()]
+}
+
+fn justification() -> Vec<String> {
+    vec!["context".into(), "justification".into()]
 }
 
 fn atom(a: &Atom) -> AtomDoc {
+    let one = |v: Scalar| vec![Param::Scalars(vec![v])];
     match a {
-        Atom::Has(StrOrArg::Arg(arg)) => AtomDoc::Has { arg: arg.clone() },
-        Atom::Has(StrOrArg::Justification) => AtomDoc::HasJustification,
-        Atom::BoolIs { arg, value } => AtomDoc::Bool {
-            arg: arg.clone(),
-            value: *value,
-        },
-        Atom::IntCmp { operand, op, value } => {
-            let operand = match operand {
-                IntOperand::Arg(a) => OperandDoc::Arg { arg: a.clone() },
-                IntOperand::MoneyMinor(a) => OperandDoc::Minor { arg: a.clone() },
-            };
-            let value = *value;
-            match op {
-                CmpOp::Eq => AtomDoc::Eq {
-                    operand,
-                    value: Scalar::Int(value),
-                },
-                CmpOp::Ne => AtomDoc::Ne {
-                    operand,
-                    value: Scalar::Int(value),
-                },
-                CmpOp::Lt => AtomDoc::Lt { operand, value },
-                CmpOp::Le => AtomDoc::Le { operand, value },
-                CmpOp::Gt => AtomDoc::Gt { operand, value },
-                CmpOp::Ge => AtomDoc::Ge { operand, value },
-            }
+        Atom::Has(StrOrArg::Arg(name)) => on("has", arg(name), vec![]),
+        Atom::Has(StrOrArg::Justification) => on("has", justification(), vec![]),
+        Atom::BoolIs { arg: name, value } => on("in", arg(name), vec![Param::Bools(vec![*value])]),
+        Atom::IntCmp {
+            operand,
+            op: CmpOp::Eq,
+            value,
+        } => on("in", int_path(operand), one(Scalar::Int(*value))),
+        Atom::IntCmp { operand, op, value } => range(int_path(operand), *op, *value),
+        Atom::StrEq { operand, value } => {
+            on("in", str_path(operand), one(Scalar::Str(value.clone())))
         }
-        Atom::StrEq { operand, value } => AtomDoc::Eq {
-            operand: str_operand(operand),
-            value: Scalar::Str(value.clone()),
-        },
-        Atom::StrIn { operand, values } => AtomDoc::In {
-            operand: str_operand(operand),
-            values: values.clone(),
-        },
-        Atom::StrLike { operand, pattern } => like(str_operand(operand), pattern),
-        Atom::ListAny { arg, values } => AtomDoc::Any {
-            arg: arg.clone(),
-            values: values.clone(),
-        },
-        Atom::ListAll { arg, values } => AtomDoc::All {
-            arg: arg.clone(),
-            values: values.clone(),
-        },
-        Atom::ListContains { arg, value } => AtomDoc::Contains {
-            arg: arg.clone(),
-            value: value.clone(),
-        },
+        Atom::StrIn { operand, values } => {
+            on("in", str_path(operand), vec![Param::Strs(values.clone())])
+        }
+        Atom::StrLike { operand, pattern } => like(str_path(operand), pattern),
+        Atom::ListAny { arg: name, values } => {
+            on("any", arg(name), vec![Param::Scalars(values.clone())])
+        }
+        Atom::ListAll { arg: name, values } => {
+            on("all", arg(name), vec![Param::Scalars(values.clone())])
+        }
+        Atom::ListContains { arg: name, value } => on("any", arg(name), one(value.clone())),
     }
 }
 
-fn str_operand(o: &StrOperand) -> OperandDoc {
+/// An integer comparison as the range of operands it accepts. `Eq` and `Ne`
+/// are handled by the callers (`in`, and two ranges).
+fn range(path: Vec<String>, op: CmpOp, v: i64) -> AtomDoc {
+    // No integer is below i64::MIN or above i64::MAX: an empty range.
+    const EMPTY: (i64, i64) = (1, 0);
+    let (low, high) = match op {
+        CmpOp::Lt => v.checked_sub(1).map_or(EMPTY, |h| (i64::MIN, h)),
+        CmpOp::Le => (i64::MIN, v),
+        CmpOp::Gt => v.checked_add(1).map_or(EMPTY, |l| (l, i64::MAX)),
+        CmpOp::Ge => (v, i64::MAX),
+        CmpOp::Eq => (v, v),
+        // `atom_node` turns `!=` into two ranges before it gets here.
+        CmpOp::Ne => EMPTY,
+    };
+    on(
+        "range",
+        path,
+        vec![
+            Param::Scalar(Scalar::Int(low)),
+            Param::Scalar(Scalar::Int(high)),
+        ],
+    )
+}
+
+fn int_path(o: &IntOperand) -> Vec<String> {
     match o {
-        StrOperand::Arg(a) => OperandDoc::Arg { arg: a.clone() },
-        StrOperand::MoneyCurrency(a) => OperandDoc::Currency { arg: a.clone() },
-        StrOperand::Justification => OperandDoc::Justification,
+        IntOperand::Arg(a) => arg(a),
+        IntOperand::MoneyMinor(a) => field(a, "minor"),
+    }
+}
+
+fn str_path(o: &StrOperand) -> Vec<String> {
+    match o {
+        StrOperand::Arg(a) => arg(a),
+        StrOperand::MoneyCurrency(a) => field(a, "currency"),
+        StrOperand::Justification => justification(),
     }
 }
 
@@ -572,24 +715,20 @@ fn str_operand(o: &StrOperand) -> OperandDoc {
 /// prefix/suffix test, more an anchored regular expression with every
 /// literal part escaped (RE2 and Rust's regex accept the same escapes, and
 /// `(?s)` lets `.` match newlines).
-fn like(operand: OperandDoc, pattern: &str) -> AtomDoc {
+fn like(path: Vec<String>, pattern: &str) -> AtomDoc {
     let parts: Vec<&str> = pattern.split('*').collect();
+    let text = |s: &str| Param::Scalar(Scalar::Str(s.to_string()));
     match parts.as_slice() {
-        [only] => AtomDoc::Eq {
-            operand,
-            value: Scalar::Str((*only).to_string()),
-        },
-        [prefix, suffix] => AtomDoc::Glob {
-            operand,
-            prefix: (*prefix).to_string(),
-            suffix: (*suffix).to_string(),
-        },
+        [only] => on(
+            "in",
+            path,
+            vec![Param::Scalars(vec![Scalar::Str((*only).to_string())])],
+        ),
+        [prefix, suffix] => on("glob", path, vec![text(prefix), text(suffix)]),
         _ => {
             let body: Vec<String> = parts.iter().map(|p| regex_syntax::escape(p)).collect();
-            AtomDoc::Regex {
-                operand,
-                pattern: format!("(?s)^{}$", body.join(".*")),
-            }
+            let re = format!("(?s)^{}$", body.join(".*"));
+            on("regex", path, vec![text(&re)])
         }
     }
 }

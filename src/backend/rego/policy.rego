@@ -11,12 +11,11 @@
 #
 # The rules mirror agentpol's reference decision (`agentpol eval`) step by
 # step and fail closed: `decision` is defined for every input, and it is
-# `allow` only when every check has positively passed.
+# `allow` only when every check has positively passed. They are written to
+# evaluate few rules per request: each check is one rule body.
 package agentpol
 
 import rego.v1
-
-policy_data := data.agentpol.model
 
 # ------------------------------------------------------------------ decision
 
@@ -33,28 +32,31 @@ default decision := {
 	"tamper_evident": false,
 }
 
-decision := refusal([concat("", ["invalid request: ", min(envelope_errors)])], [], [], false) if {
-	count(envelope_errors) > 0
+# Allow and approval come first because `checks_passed` restates every
+# refusal below positively; the refusals then follow the reference's order,
+# which decides the reason given.
+decision := allowed if {
+	checks_passed
+	count(matches.pending) == 0
+} else := approval_required if {
+	checks_passed
+	count(matches.pending) > 0
+} else := refusal([concat("", ["invalid request: ", envelope_reason])], [], [], false) if {
+	not envelope_ok
 } else := refusal([concat("", ["unknown agent `", input.agent, "`"])], [], [], false) if {
 	not agent
 } else := refusal([concat("", ["unknown tool `", input.tool, "`"])], [], [], false) if {
 	not tool
-} else := refusal([concat("", ["invalid arguments: ", min(arg_errors)])], [], log, tamper) if {
-	count(arg_errors) > 0
-} else := refusal([d.reason | some d in deny_hits], [d.id | some d in deny_hits], log, tamper) if {
-	count(deny_hits) > 0
-} else := refusal([no_grant_reason], [], log, tamper) if {
-	count(grant_hits) == 0
-} else := refusal([f[1] | some f in session_failures], [f[0] | some f in session_failures], log, tamper) if {
-	count(session_failures) > 0
-} else := refusal([agent.justification_reason], [], log, tamper) if {
+} else := refusal([concat("", ["invalid arguments: ", arg_reason])], [], log, agent.tamper_evident) if {
+	not args_ok
+} else := refusal([d.reason | some d in matches.denies], [d.id | some d in matches.denies], log, agent.tamper_evident) if {
+	count(matches.denies) > 0
+} else := refusal([no_grant_reason], [], log, agent.tamper_evident) if {
+	count(matches.grants) == 0
+} else := refusal([f[1] | some f in session_failures], [f[0] | some f in session_failures], log, agent.tamper_evident) if {
+	not session_ok
+} else := refusal([agent.justification_reason], [], log, agent.tamper_evident) if {
 	justification_missing
-} else := allowed if {
-	checks_passed
-	count(pending) == 0
-} else := approval_required if {
-	checks_passed
-	count(pending) > 0
 }
 
 refusal(reasons, rules, fields, tamper_evident) := {
@@ -66,105 +68,149 @@ refusal(reasons, rules, fields, tamper_evident) := {
 	"tamper_evident": tamper_evident,
 }
 
-# Allow and approval are reached only through the chain above; this restates
-# every earlier check positively so that an undefined step can never fall
-# through to them.
 checks_passed if {
-	count(envelope_errors) == 0
+	envelope_ok
 	agent
 	tool
-	count(arg_errors) == 0
-	count(deny_hits) == 0
-	count(grant_hits) > 0
-	count(session_failures) == 0
+	args_ok
+	count(matches.denies) == 0
+	count(matches.grants) > 0
+	session_ok
 	not justification_missing
 }
 
 allowed := {
 	"decision": "allow",
 	"approvals": [],
-	"reasons": [concat("", ["allowed by ", concat(", ", [concat("", ["`", id, "`"]) | some id in free_grants])])],
-	"rules": free_grants,
+	"reasons": [concat("", ["allowed by ", concat(", ", [concat("", ["`", id, "`"]) | some id in free])])],
+	"rules": free,
 	"log": log,
-	"tamper_evident": tamper,
+	"tamper_evident": agent.tamper_evident,
+} if {
+	free := matches.free
 }
 
 # Sorted and deduplicated by (rule, group, count, reason), as the reference does.
-required := sort({[a.id, a.group, a.count, a.reason, a.needs] | some a in pending})
+required := sort({[a.id, a.group, a.count, a.reason, a.needs] | some a in matches.pending})
 
 approval_required := {
 	"decision": "approval_required",
 	"approvals": [{"rule": r[0], "group": r[1], "count": r[2], "reason": r[3]} | some r in required],
 	"reasons": [r[4] | some r in required],
-	"rules": array.concat([g.id | some g in grant_hits], [r[0] | some r in required]),
+	"rules": array.concat([g.id | some g in matches.grants], [r[0] | some r in required]),
 	"log": log,
-	"tamper_evident": tamper,
+	"tamper_evident": agent.tamper_evident,
 }
 
 # ------------------------------------------------------------------ lookups
 
-agent := policy_data.agents[input.agent]
+agent := data.agentpol.model.agents[input.agent]
 
-tool := policy_data.tools[input.tool]
+tool := data.agentpol.model.tools[input.tool]
 
 entry := object.get(agent.tools, input.tool, {})
 
 log := object.get(entry, "log", agent.audit)
 
-tamper := agent.tamper_evident
-
 no_grant_reason := concat("", ["no grant allows `", input.agent, "` to call `", input.tool, "` with these arguments"])
-
-deny_hits := [d | some d in object.get(entry, "denies", []); holds(d.when)]
-
-grant_hits := [g | some g in object.get(entry, "grants", []); holds(g.when)]
 
 # ------------------------------------------------------------------ envelope
 
-req := input if is_object(input)
-
 args := a if {
-	a := object.get(req, "args", {})
+	is_object(input)
+	a := object.get(input, "args", {})
 	is_object(a)
 }
 
 ctx := c if {
-	c := object.get(req, "context", {})
+	is_object(input)
+	c := object.get(input, "context", {})
 	is_object(c)
 }
 
-justification := ctx.justification
+# Iterating over something that is not a collection is an error in some
+# engines (regorus), so every iteration over request data first checks the
+# type.
+approval_items := a if {
+	a := object.get(ctx, "approvals", [])
+	is_array(a)
+}
 
-given_approvals := object.get(ctx, "approvals", [])
+# The request shape, as agentpol's request parser accepts it: nothing
+# unknown, `agent` and `tool` strings, `args` and `context` objects, and
+# every context field of its type. `envelope_ok` decides; `envelope_errors`
+# only explains a refusal.
+envelope_ok if {
+	is_object(input)
+	count(object.remove(input, ["agent", "tool", "args", "context"])) == 0
+	is_string(input.agent)
+	is_string(input.tool)
+	is_object(args)
+	c := ctx
+	count(object.remove(c, ["approvals", "justification", "calls", "spent"])) == 0
+	items := object.get(c, "approvals", [])
+	is_array(items)
+	every a in items {
+		is_object(a)
+		count(a) == 2
+		is_string(a.group)
+		is_string(a.approver)
+	}
+	is_string(object.get(c, "justification", ""))
+	calls := object.get(c, "calls", {})
+	is_object(calls)
+	every n in calls {
+		is_int(n)
+		n >= 0
+	}
+	not bad_spent(c)
+}
 
-calls := object.get(ctx, "calls", {})
+bad_spent(c) if {
+	s := c.spent
+	not spent_ok(s)
+}
+
+spent_ok(s) if {
+	is_money(s)
+	s.minor >= 0
+}
+
+envelope_reason := min(envelope_errors) if {
+	count(envelope_errors) > 0
+} else := "the request does not match the documented shape"
 
 envelope_errors contains "the request must be a JSON object" if not is_object(input)
 
 envelope_errors contains concat("", ["unknown field `", k, "` in request"]) if {
-	some k, _ in req
+	is_object(input)
+	some k, _ in input
 	not k in {"agent", "tool", "args", "context"}
 }
 
 envelope_errors contains concat("", ["missing field `", k, "`"]) if {
-	keys := object.keys(req)
+	is_object(input)
+	keys := object.keys(input)
 	some k in ["agent", "tool"]
 	not k in keys
 }
 
 envelope_errors contains concat("", ["`", k, "` must be a string"]) if {
+	is_object(input)
 	some k in ["agent", "tool"]
-	v := req[k]
+	v := input[k]
 	not is_string(v)
 }
 
 envelope_errors contains "`args` must be an object" if {
-	v := req.args
+	is_object(input)
+	v := input.args
 	not is_object(v)
 }
 
 envelope_errors contains "`context` must be an object" if {
-	v := req.context
+	is_object(input)
+	v := input.context
 	not is_object(v)
 }
 
@@ -176,11 +222,6 @@ envelope_errors contains concat("", ["unknown field `", k, "` in context"]) if {
 envelope_errors contains "`context.approvals` must be an array" if {
 	v := ctx.approvals
 	not is_array(v)
-}
-
-approval_items := v if {
-	v := ctx.approvals
-	is_array(v)
 }
 
 envelope_errors contains "each approval must be an object" if {
@@ -246,17 +287,13 @@ counter(n) if {
 
 # A JSON integer that fits in 64 signed bits. Rego compares numbers by value,
 # so the text is checked as well: `1.0`, `1e2` and `-0` are not integers in
-# the request format. (OPA keeps the number's text; an engine that does not,
+# the request format. (OPA keeps a number's text; an engine that does not,
 # such as regorus, cannot tell `1.0` from `1` and accepts it by value.)
 is_int(x) if {
 	is_number(x)
 	x >= -9223372036854775808
 	x <= 9223372036854775807
-	text := json.marshal(x)
-	not contains(text, ".")
-	not contains(text, "e")
-	not contains(text, "E")
-	text != "-0"
+	json.marshal(x) == format_int(x, 10)
 }
 
 # `{"minor": integer, "currency": string}` and nothing else.
@@ -269,408 +306,397 @@ is_money(v) if {
 
 # ------------------------------------------------------------------ arguments
 
-arg_errors contains concat("", ["`", input.tool, "` has no argument `", k, "`"]) if {
-	some k, _ in args
-	not tool.args[k]
+# Nothing unknown, nothing required missing, every value of its type. Each
+# argument's JSON type (`json`: "string", "number", "boolean", "object" or
+# "array") settles strings and booleans; the tool's `refine` list holds the
+# further checks of the other types, as [NAME, CHECK, PARAMETER]:
+#   ["n", "int", null]            a 64-bit integer
+#   ["wait", "duration", null]    a 64-bit integer >= 0
+#   ["amount", "money", null]     money, in CURRENCY when the parameter is one
+#   ["prio", "enum", VALUES]      one of VALUES
+#   ["tags", "list", ELEMENT]     every element of type ELEMENT
+# `args_ok` decides; `arg_reason` only explains a refusal.
+args_ok if {
+	problems := arg_problems
+	count(problems.unknown) == 0
+	count(problems.invalid) == 0
 }
 
-arg_errors contains concat("", ["missing argument `", k, "`"]) if {
-	some k, spec in tool.args
-	not spec.optional
-	not has_arg(k)
+arg_problems := {"unknown": unknown, "missing": missing, "invalid": missing | mistyped} if {
+	a := args
+	t := tool
+	specs := t.args
+	keys := object.keys(a)
+	unknown := {k | some k in keys; not specs[k]}
+	missing := {k | some k in t.required; not k in keys}
+	mistyped := {k | some k, v in a; type_name(v) != specs[k].json} | {r[0] | some r in t.refine; refine_bad(a, r)}
 }
 
-arg_errors contains concat("", ["argument `", k, "` must be ", spec.describe]) if {
-	some k, v in args
-	spec := tool.args[k]
-	not has_type(v, spec.type)
+refine_bad(a, [k, check, parameter]) if {
+	v := a[k]
+	not refine_ok(v, check, parameter)
 }
 
-has_arg(k) if {
-	_ = args[k]
-}
+refine_ok(v, "int", _) if is_int(v)
 
-has_type(v, t) if scalar_type(v, t)
+refine_ok(v, "duration", _) if duration_ok(v)
 
-has_type(v, t) if {
-	t.kind == "list"
+refine_ok(v, "money", null) if money_ok(v)
+
+refine_ok(v, "money", currency) if money_in(v, currency)
+
+refine_ok(v, "enum", values) if v in values
+
+refine_ok(v, "list", element) if {
 	is_array(v)
 	every e in v {
-		scalar_type(e, t.element)
+		element_ok(e, element)
 	}
 }
 
-scalar_type(v, t) if {
-	t.kind == "string"
-	is_string(v)
-}
-
-scalar_type(v, t) if {
-	t.kind == "int"
-	is_int(v)
-}
-
-scalar_type(v, t) if {
-	t.kind == "bool"
-	is_boolean(v)
-}
-
-scalar_type(v, t) if {
-	t.kind == "duration"
+duration_ok(v) if {
 	is_int(v)
 	v >= 0
 }
 
 # Money: minor units >= 0 and a three-letter upper-case currency, the
 # declared one when the type fixes it.
-scalar_type(v, t) if {
-	t.kind == "money"
+money_ok(v) if {
 	is_money(v)
 	v.minor >= 0
 	regex.match(`^[A-Z]{3}$`, v.currency)
-	v.currency == object.get(t, "currency", v.currency)
 }
 
-scalar_type(v, t) if {
-	t.kind == "enum"
-	is_string(v)
-	v in t.values
+money_in(v, currency) if {
+	money_ok(v)
+	v.currency == currency
+}
+
+# List elements: ["string"], ["int"], ["bool"], ["duration"], ["money"],
+# ["money", CURRENCY] or ["enum", VALUES].
+element_ok(e, ["string"]) if is_string(e)
+
+element_ok(e, ["int"]) if is_int(e)
+
+element_ok(e, ["bool"]) if is_boolean(e)
+
+element_ok(e, ["duration"]) if duration_ok(e)
+
+element_ok(e, ["money"]) if money_ok(e)
+
+element_ok(e, ["money", currency]) if money_in(e, currency)
+
+element_ok(e, ["enum", values]) if {
+	is_string(e)
+	e in values
+}
+
+# The reason names the first problem the reference names: an unknown
+# argument, else the first declared argument (in name order) that is missing
+# or of the wrong type.
+arg_reason := concat("", ["`", input.tool, "` has no argument `", min(arg_problems.unknown), "`"]) if {
+	count(arg_problems.unknown) > 0
+} else := concat("", ["missing argument `", k, "`"]) if {
+	k := min(arg_problems.invalid)
+	k in arg_problems.missing
+} else := concat("", ["argument `", k, "` must be ", tool.args[k].describe]) if {
+	k := min(arg_problems.invalid)
+} else := "the arguments do not match the tool's declaration"
+
+# ------------------------------------------------------------------ conditions
+
+# The rules of this agent x tool entry that match the request, and the
+# approvals they still need.
+#
+# Atoms (single tests) are evaluated once per request, into the set of the
+# indices of those that hold. They are stored grouped by kind, each as
+# [INDEX, PATH, ...], where PATH leads to the operand in `env`
+# (["args", NAME], ["args", NAME, "minor"], ["args", NAME, "currency"] or
+# ["context", "justification"]). An atom whose operand is absent is false,
+# so its negation holds. Kinds:
+#   has    [i, path]                 the operand is present
+#   in     [i, path, values]         the operand is one of values
+#   range  [i, path, low, high]      the operand is an integer in [low, high]
+#   glob   [i, path, prefix, suffix] `like` with one `*`: prefix and suffix
+#                                    that do not overlap
+#   regex  [i, path, pattern]        `like` with several `*`: an anchored
+#                                    regular expression whose literal parts
+#                                    are escaped (never glob.match, which
+#                                    gives `?`, `[`, `{` and `\` a meaning)
+#   any    [i, path, values]         the list shares an element with values
+#   all    [i, path, values]         every element of the list is in values
+#
+# A rule's condition is {"pos": [..], "neg": [..], "more": [..]}: atoms that
+# must hold, atoms that must not, and nested conditions that must hold.
+matches := {
+	"denies": denies,
+	"grants": grants,
+	"free": free,
+	"pending": array.concat(gates, from_grants),
+} if {
+	env := {"args": args, "context": ctx}
+	en := entry
+	atoms := object.get(en, "atoms", {})
+	holding := (((((({i |
+		some [i, path] in atoms.has
+		object.get(env, path, null) != null
+	} | {i |
+		some [i, path, values] in atoms["in"]
+		object.get(env, path, null) in values
+	}) | {i |
+		some [i, path, low, high] in atoms.range
+		x := object.get(env, path, null)
+		is_number(x)
+		x >= low
+		x <= high
+	}) | {i |
+		some [i, path, prefix, suffix] in atoms.glob
+		s := object.get(env, path, null)
+		is_string(s)
+		startswith(s, prefix)
+		endswith(s, suffix)
+		count(s) >= count(prefix) + count(suffix)
+	}) | {i |
+		some [i, path, pattern] in atoms.regex
+		s := object.get(env, path, null)
+		is_string(s)
+		regex.match(pattern, s)
+	}) | {i |
+		some [i, path, values] in atoms["any"]
+		list := object.get(env, path, null)
+		is_array(list)
+		some e in list
+		e in values
+	}) | {i |
+		some [i, path, values] in atoms["all"]
+		list := object.get(env, path, null)
+		is_array(list)
+		every e in list {
+			e in values
+		}
+	})
+	denies := [d |
+		some d in object.get(en, "denies", [])
+		holds(d.when, holding)
+	]
+	grants := [g |
+		some g in object.get(en, "grants", [])
+		holds(g.when, holding)
+	]
+
+	# Approvals: gates apply whichever grant matched; a grant's own triggers
+	# only when no matching grant is free of unmet triggers.
+	items := approval_items
+	gates := [a |
+		some a in object.get(en, "gates", [])
+		triggered(a, holding, items)
+	]
+	states := [[g.id, [a | some a in g.approvals; triggered(a, holding, items)]] | some g in grants]
+	free := [s[0] | some s in states; count(s[1]) == 0]
+	from_grants := [a | count(free) == 0; some s in states; some a in s[1]]
+}
+
+holds(w, holding) if {
+	every i in w.pos {
+		i in holding
+	}
+	every i in w.neg {
+		not i in holding
+	}
+	every n in w.more {
+		cond_8(n, holding)
+	}
+}
+
+# A nested condition is in negation normal form: a number I holds when atom
+# I does, {"not": I} when it does not, {"all": [..]} when every member holds
+# and {"any": [..]} when some member does. Rego has no recursion, so it is
+# evaluated by a fixed ladder of functions: cond_k handles trees nested k
+# levels deep. agentpol refuses to build a deeper condition.
+cond_0(n, h) if n in h
+
+cond_0({"not": i}, h) if not i in h
+
+cond_1(n, h) if n in h
+
+cond_1({"not": i}, h) if not i in h
+
+cond_1({"all": xs}, h) if {
+	every x in xs {
+		cond_0(x, h)
+	}
+}
+
+cond_1({"any": xs}, h) if {
+	some x in xs
+	cond_0(x, h)
+}
+
+cond_2(n, h) if n in h
+
+cond_2({"not": i}, h) if not i in h
+
+cond_2({"all": xs}, h) if {
+	every x in xs {
+		cond_1(x, h)
+	}
+}
+
+cond_2({"any": xs}, h) if {
+	some x in xs
+	cond_1(x, h)
+}
+
+cond_3(n, h) if n in h
+
+cond_3({"not": i}, h) if not i in h
+
+cond_3({"all": xs}, h) if {
+	every x in xs {
+		cond_2(x, h)
+	}
+}
+
+cond_3({"any": xs}, h) if {
+	some x in xs
+	cond_2(x, h)
+}
+
+cond_4(n, h) if n in h
+
+cond_4({"not": i}, h) if not i in h
+
+cond_4({"all": xs}, h) if {
+	every x in xs {
+		cond_3(x, h)
+	}
+}
+
+cond_4({"any": xs}, h) if {
+	some x in xs
+	cond_3(x, h)
+}
+
+cond_5(n, h) if n in h
+
+cond_5({"not": i}, h) if not i in h
+
+cond_5({"all": xs}, h) if {
+	every x in xs {
+		cond_4(x, h)
+	}
+}
+
+cond_5({"any": xs}, h) if {
+	some x in xs
+	cond_4(x, h)
+}
+
+cond_6(n, h) if n in h
+
+cond_6({"not": i}, h) if not i in h
+
+cond_6({"all": xs}, h) if {
+	every x in xs {
+		cond_5(x, h)
+	}
+}
+
+cond_6({"any": xs}, h) if {
+	some x in xs
+	cond_5(x, h)
+}
+
+cond_7(n, h) if n in h
+
+cond_7({"not": i}, h) if not i in h
+
+cond_7({"all": xs}, h) if {
+	every x in xs {
+		cond_6(x, h)
+	}
+}
+
+cond_7({"any": xs}, h) if {
+	some x in xs
+	cond_6(x, h)
+}
+
+cond_8(n, h) if n in h
+
+cond_8({"not": i}, h) if not i in h
+
+cond_8({"all": xs}, h) if {
+	every x in xs {
+		cond_7(x, h)
+	}
+}
+
+cond_8({"any": xs}, h) if {
+	some x in xs
+	cond_7(x, h)
 }
 
 # ------------------------------------------------------------------ session
 
-session_failures := array.concat(limit_failures, budget_failures)
+# Limits and the budget. The entry lists its limits and, when the tool
+# spends and the agent has a budget, that budget (a list of zero or one).
+# The spend is compared as `spend <= budget - spent`: every term is a 64-bit
+# integer and the difference cannot overflow, whatever the engine's number
+# representation. `session_ok` decides; `session_failures` lists the rules
+# that refuse, with their reasons.
+session_ok if {
+	c := ctx
+	en := entry
+	calls := object.get(c, "calls", {})
+	every l in object.get(en, "limits", []) {
+		calls[l.window] < l.max
+	}
+	every b in object.get(en, "budget", []) {
+		within_budget(b, args, c)
+	}
+}
 
-limit_failures := [[l.id, r] | some l in object.get(entry, "limits", []); r := limit_failure(l)]
+within_budget(b, a, c) if {
+	spend := a[b.arg]
+	spent := c.spent
+	spent.currency == b.currency
+	spend.currency == b.currency
+	spend.minor <= b.minor - spent.minor
+}
 
-limit_failure(l) := l.missing if not has_counter(l.window)
+session_failures := array.concat(
+	[[l.id, r] | some l in object.get(entry, "limits", []); r := limit_failure(l)],
+	[[b.rule, r] | some b in object.get(entry, "budget", []); r := budget_failure(b)],
+)
+
+limit_failure(l) := l.missing if not l.window in object.keys(object.get(ctx, "calls", {}))
 
 limit_failure(l) := l.reached if {
-	n := calls[l.window]
+	n := ctx.calls[l.window]
 	n >= l.max
 }
 
-has_counter(w) if {
-	_ = calls[w]
-}
-
-budget_failures := [[agent.budget.rule, budget_failure]] if {
-	budget_failure
-} else := []
-
-spend := args[tool.spends]
-
-spent := ctx.spent
-
-# Compared as `spend > budget - spent`: every term is a 64-bit integer and the
-# difference cannot overflow, whatever the engine's number representation.
-budget_failure := b.missing if {
-	b := agent.budget
-	is_string(tool.spends)
-	not spent
-} else := reason if {
-	b := agent.budget
-	is_string(tool.spends)
-	in_budget_currency
-	spend.minor > b.minor - spent.minor
-	reason := concat("", ["spending ", format_int(spend.minor, 10), " would exceed the session budget of ", b.display])
+budget_failure(b) := b.missing if {
+	not ctx.spent
+} else := concat("", ["spending ", format_int(args[b.arg].minor, 10), " would exceed the session budget of ", b.display]) if {
+	ctx.spent.currency == b.currency
+	args[b.arg].currency == b.currency
+	not within_budget(b, args, ctx)
 } else := b.wrong_currency if {
-	b := agent.budget
-	is_string(tool.spends)
-	not in_budget_currency
-}
-
-in_budget_currency if {
-	spent.currency == agent.budget.currency
-	spend.currency == agent.budget.currency
+	not within_budget(b, args, ctx)
 }
 
 justification_missing if {
 	agent.justification_required
-	not given_justification
-}
-
-given_justification if {
-	is_string(justification)
-	justification != ""
+	object.get(ctx, "justification", "") == ""
 }
 
 # ------------------------------------------------------------------ approvals
 
-# Distinct approvers from the approval's group reach its count.
-approved(a) if count({x.approver | some x in given_approvals; x.group == a.group}) >= a.count
-
-unmet(list) := [a | some a in list; holds(a.when); not approved(a)]
-
-grant_states := [[g.id, unmet(g.approvals)] | some g in grant_hits]
-
-free_grants := [s[0] | some s in grant_states; count(s[1]) == 0]
-
-# Gates apply whichever grant matched; a grant's own triggers only when no
-# matching grant is free of unmet triggers.
-pending := unmet(object.get(entry, "gates", [])) if {
-	count(free_grants) > 0
-} else := array.concat(unmet(object.get(entry, "gates", [])), [a | some s in grant_states; some a in s[1]])
-
-# ------------------------------------------------------------------ conditions
-
-# A condition is stored in negation normal form: {"all": [..]} holds when
-# every member holds, {"any": [..]} when some member does, {"atom": A} when
-# atom A holds and {"not": A} when it does not. Rego has no recursion, so
-# the tree is evaluated by a fixed ladder of functions: cond_k handles trees
-# nested k levels deep. agentpol refuses to build a deeper condition.
-holds(c) if cond_8(c)
-
-cond_0(n) if atom(n.atom)
-
-cond_0(n) if {
-	a := n.not
-	not atom(a)
+# The approval's trigger holds and the approval is not yet given: an
+# approval is met when distinct approvers from its group reach its count.
+triggered(a, holding, items) if {
+	holds(a.when, holding)
+	count({x.approver | some x in items; x.group == a.group}) < a.count
 }
-
-cond_1(n) if atom(n.atom)
-
-cond_1(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_1(n) if {
-	xs := n.all
-	every x in xs {
-		cond_0(x)
-	}
-}
-
-cond_1(n) if {
-	some x in n.any
-	cond_0(x)
-}
-
-cond_2(n) if atom(n.atom)
-
-cond_2(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_2(n) if {
-	xs := n.all
-	every x in xs {
-		cond_1(x)
-	}
-}
-
-cond_2(n) if {
-	some x in n.any
-	cond_1(x)
-}
-
-cond_3(n) if atom(n.atom)
-
-cond_3(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_3(n) if {
-	xs := n.all
-	every x in xs {
-		cond_2(x)
-	}
-}
-
-cond_3(n) if {
-	some x in n.any
-	cond_2(x)
-}
-
-cond_4(n) if atom(n.atom)
-
-cond_4(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_4(n) if {
-	xs := n.all
-	every x in xs {
-		cond_3(x)
-	}
-}
-
-cond_4(n) if {
-	some x in n.any
-	cond_3(x)
-}
-
-cond_5(n) if atom(n.atom)
-
-cond_5(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_5(n) if {
-	xs := n.all
-	every x in xs {
-		cond_4(x)
-	}
-}
-
-cond_5(n) if {
-	some x in n.any
-	cond_4(x)
-}
-
-cond_6(n) if atom(n.atom)
-
-cond_6(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_6(n) if {
-	xs := n.all
-	every x in xs {
-		cond_5(x)
-	}
-}
-
-cond_6(n) if {
-	some x in n.any
-	cond_5(x)
-}
-
-cond_7(n) if atom(n.atom)
-
-cond_7(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_7(n) if {
-	xs := n.all
-	every x in xs {
-		cond_6(x)
-	}
-}
-
-cond_7(n) if {
-	some x in n.any
-	cond_6(x)
-}
-
-cond_8(n) if atom(n.atom)
-
-cond_8(n) if {
-	a := n.not
-	not atom(a)
-}
-
-cond_8(n) if {
-	xs := n.all
-	every x in xs {
-		cond_7(x)
-	}
-}
-
-cond_8(n) if {
-	some x in n.any
-	cond_7(x)
-}
-
-# Atoms. An atom whose operand is absent is false (so its negation holds).
-atom(a) if {
-	a.op == "has"
-	has_arg(a.arg)
-}
-
-atom(a) if {
-	a.op == "has_justification"
-	is_string(justification)
-}
-
-atom(a) if {
-	a.op == "bool"
-	args[a.arg] == a.value
-}
-
-atom(a) if {
-	a.op == "eq"
-	operand(a.operand) == a.value
-}
-
-atom(a) if {
-	a.op == "ne"
-	operand(a.operand) != a.value
-}
-
-atom(a) if {
-	a.op == "lt"
-	operand(a.operand) < a.value
-}
-
-atom(a) if {
-	a.op == "le"
-	operand(a.operand) <= a.value
-}
-
-atom(a) if {
-	a.op == "gt"
-	operand(a.operand) > a.value
-}
-
-atom(a) if {
-	a.op == "ge"
-	operand(a.operand) >= a.value
-}
-
-atom(a) if {
-	a.op == "in"
-	operand(a.operand) in a.values
-}
-
-# `like` with one `*`: a prefix and a suffix that do not overlap.
-atom(a) if {
-	a.op == "glob"
-	s := operand(a.operand)
-	startswith(s, a.prefix)
-	endswith(s, a.suffix)
-	count(s) >= count(a.prefix) + count(a.suffix)
-}
-
-# `like` with several `*`: an anchored regular expression whose literal parts
-# are escaped, built by agentpol (never glob.match, which gives `?`, `[`,
-# `{` and `\` a meaning).
-atom(a) if {
-	a.op == "regex"
-	regex.match(a.pattern, operand(a.operand))
-}
-
-atom(a) if {
-	a.op == "any"
-	some e in args[a.arg]
-	e in a.values
-}
-
-atom(a) if {
-	a.op == "all"
-	list := args[a.arg]
-	every e in list {
-		e in a.values
-	}
-}
-
-atom(a) if {
-	a.op == "contains"
-	a.value in args[a.arg]
-}
-
-operand(o) := args[o.arg] if o.kind == "arg"
-
-operand(o) := args[o.arg].minor if o.kind == "minor"
-
-operand(o) := args[o.arg].currency if o.kind == "currency"
-
-operand(o) := justification if o.kind == "justification"
