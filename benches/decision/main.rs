@@ -5,6 +5,7 @@
 //! grant, mistyped argument).
 //!
 //! Run: `cargo bench --bench decision` (add `-- --quick` for a short run).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod synthetic;
 

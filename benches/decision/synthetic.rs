@@ -95,8 +95,7 @@ pub fn requests(grants: usize) -> Vec<Value> {
     let a = agents(grants) / 2;
     let k_allow = (a * TOOLS + 1).min(grants - 1);
     let k_approve = (0..grants)
-        .filter(|k| k / TOOLS == k_allow / TOOLS && needs_approval(*k))
-        .next()
+        .find(|k| k / TOOLS == k_allow / TOOLS && needs_approval(*k))
         .unwrap_or(0);
     let call = |k: usize, target: String, n: Value, urgent: bool| {
         json!({

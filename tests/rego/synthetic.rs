@@ -3,7 +3,7 @@
 //! benchmark compares policies of the same meaning.
 
 #[path = "../../benches/decision/synthetic.rs"]
-mod synthetic;
+mod family;
 
 use super::build;
 use serde_json::{json, Value};
@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 /// The bench requests plus variations (approved, denied target, limit
 /// reached, unknown agent) so every branch of the hand-written policy runs.
 fn requests(grants: usize) -> Vec<Value> {
-    let mut out = synthetic::requests(grants);
+    let mut out = family::requests(grants);
     let base = out[0].clone();
     let mut approved = out[1].clone();
     approved["context"]["approvals"] = json!([{"group": "leads", "approver": "ann"}]);
@@ -43,13 +43,12 @@ fn requests(grants: usize) -> Vec<Value> {
 #[test]
 fn generated_and_handwritten_agree_with_the_reference() {
     for grants in [1, 10, 37, 100] {
-        let mut built = build(&synthetic::policy(grants));
+        let mut built = build(&family::policy(grants));
         let mut hand = regorus::Engine::new();
-        hand.add_policy("handwritten.rego".into(), synthetic::HANDWRITTEN.into())
+        hand.add_policy("handwritten.rego".into(), family::HANDWRITTEN.into())
             .unwrap();
         hand.add_data(
-            regorus::Value::from_json_str(&synthetic::handwritten_data(grants).to_string())
-                .unwrap(),
+            regorus::Value::from_json_str(&family::handwritten_data(grants).to_string()).unwrap(),
         )
         .unwrap();
         let mut outcomes = std::collections::BTreeSet::new();
@@ -74,8 +73,8 @@ fn generated_and_handwritten_agree_with_the_reference() {
 #[test]
 fn synthetic_policies_have_the_requested_grants() {
     for grants in [1, 10, 25, 1000] {
-        assert_eq!(synthetic::policy(grants), synthetic::policy(grants));
-        let (_, compiled) = agentpol::compile_str(&[("s.agentpol", &synthetic::policy(grants))]);
+        assert_eq!(family::policy(grants), family::policy(grants));
+        let (_, compiled) = agentpol::compile_str(&[("s.agentpol", &family::policy(grants))]);
         assert!(!compiled.has_errors());
         let n: usize = compiled.model.agents.values().map(|a| a.grants.len()).sum();
         assert_eq!(n, grants);
