@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("decision");
     group.sample_size(20);
     group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(3));
     for grants in SIZES {
         let inputs: Vec<regorus::Value> = synthetic::requests(grants)
             .iter()
