@@ -52,6 +52,8 @@ pub struct ModelDoc {
 #[derive(Debug, Serialize)]
 pub struct ToolDoc {
     pub args: BTreeMap<String, ArgDoc>,
+    /// Each argument's JSON type, as Rego's `type_name` names it.
+    pub types: BTreeMap<String, &'static str>,
     /// The arguments a call must give.
     pub required: Vec<String>,
     /// The type checks beyond each argument's JSON type.
@@ -62,8 +64,6 @@ pub struct ToolDoc {
 
 #[derive(Debug, Serialize)]
 pub struct ArgDoc {
-    /// The JSON type of a value, as Rego's `type_name` names it.
-    pub json: &'static str,
     pub optional: bool,
     /// The type as the reference evaluator names it in its reasons.
     pub describe: String,
@@ -373,12 +373,16 @@ fn tool_doc(tool: &Tool, errors: &mut Vec<Diagnostic>) -> ToolDoc {
             .iter()
             .map(|(name, spec)| {
                 let doc = ArgDoc {
-                    json: json_type(&spec.ty),
                     optional: spec.optional,
                     describe: spec.ty.describe(),
                 };
                 (name.clone(), doc)
             })
+            .collect(),
+        types: tool
+            .args
+            .iter()
+            .map(|(name, spec)| (name.clone(), json_type(&spec.ty)))
             .collect(),
         required: tool
             .args

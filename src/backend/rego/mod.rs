@@ -112,8 +112,7 @@ pub fn generate(input: &Input<'_>) -> Output {
 
 fn build(input: &Input<'_>) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let doc = data::build(input)?;
-    let mut data_json = serde_json::to_string_pretty(&doc).map_err(internal)?;
-    data_json.push('\n');
+    let data_json = printer::json(&serde_json::to_value(&doc).map_err(internal)?);
     let tests = examples::render(&examples::examples(input.model));
     let tarball = bundle::tarball(POLICY, &data_json, input.set_name).map_err(internal)?;
     Ok(vec![

@@ -307,19 +307,24 @@ is_money(v) if {
 # ------------------------------------------------------------------ arguments
 
 # Nothing unknown, nothing required missing, every value of its type. Each
-# argument's JSON type (`json`: "string", "number", "boolean", "object" or
-# "array") settles strings and booleans; the tool's `refine` list holds the
+# argument's JSON type (`types`: "string", "number", "boolean", "object" or
+# "array", as `type_name` names them; an argument that is not declared has
+# none) settles strings and booleans; the tool's `refine` list holds the
 # further checks of the other types, as [NAME, CHECK, PARAMETER]:
 #   ["n", "int", null]            a 64-bit integer
 #   ["wait", "duration", null]    a 64-bit integer >= 0
 #   ["amount", "money", null]     money, in CURRENCY when the parameter is one
 #   ["prio", "enum", VALUES]      one of VALUES
 #   ["tags", "list", ELEMENT]     every element of type ELEMENT
-# `args_ok` decides; `arg_reason` only explains a refusal.
+# `args_ok` decides; `arg_problems` and `arg_reason` only explain a refusal.
 args_ok if {
-	problems := arg_problems
-	count(problems.unknown) == 0
-	count(problems.invalid) == 0
+	a := args
+	t := tool
+	object.subset(t.types, {k: type_name(v) | some k, v in a})
+	count(object.filter(a, t.required)) == count(t.required)
+	every r in t.refine {
+		not refine_bad(a, r)
+	}
 }
 
 arg_problems := {"unknown": unknown, "missing": missing, "invalid": missing | mistyped} if {
@@ -329,7 +334,7 @@ arg_problems := {"unknown": unknown, "missing": missing, "invalid": missing | mi
 	keys := object.keys(a)
 	unknown := {k | some k in keys; not specs[k]}
 	missing := {k | some k in t.required; not k in keys}
-	mistyped := {k | some k, v in a; type_name(v) != specs[k].json} | {r[0] | some r in t.refine; refine_bad(a, r)}
+	mistyped := {k | some k, v in a; type_name(v) != t.types[k]} | {r[0] | some r in t.refine; refine_bad(a, r)}
 }
 
 refine_bad(a, [k, check, parameter]) if {

@@ -1,7 +1,8 @@
 //! A small Rego printer: JSON values as Rego terms, string literals with
 //! every character that could end the literal, break the line or hide text
 //! escaped, and identifiers reduced to `[A-Za-z0-9_]`. Generated Rego puts
-//! user text only through these functions, never through `format!`.
+//! user text only through these functions, never through `format!`. Also
+//! the layout of `data.json` (whose strings serde_json escapes).
 
 use serde_json::Value;
 use std::fmt::Write;
@@ -88,4 +89,50 @@ pub fn ident(s: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+/// JSON text for `data.json`: objects and lists of objects one member per
+/// line, lists of scalars (atoms, paths, values) on one line, so that the
+/// file stays reviewable and small. Every string goes through serde_json.
+pub fn json(v: &Value) -> String {
+    let mut out = String::new();
+    json_value(v, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn json_value(v: &Value, indent: usize, out: &mut String) {
+    let pad = |n: usize, out: &mut String| out.extend(std::iter::repeat_n(' ', n));
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, item)) in map.iter().enumerate() {
+                pad(indent + 2, out);
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                json_value(item, indent + 2, out);
+                if i + 1 < map.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(indent, out);
+            out.push('}');
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                pad(indent + 2, out);
+                json_value(item, indent + 2, out);
+                if i + 1 < items.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(indent, out);
+            out.push(']');
+        }
+        // Scalars, empty objects and lists without objects: compact.
+        other => out.push_str(&other.to_string()),
+    }
 }
