@@ -76,9 +76,10 @@
 //! `agentpol/policy.rego` and `data.json`.
 
 mod bundle;
+pub mod conditions;
 pub mod data;
 mod diag;
-pub mod examples;
+mod examples;
 pub mod printer;
 
 pub use diag::{CODES, CONDITION_TOO_DEEP, UNSUPPORTED_TYPE};
