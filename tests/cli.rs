@@ -215,11 +215,12 @@ fn a_failed_build_writes_nothing() {
 
 #[test]
 fn codes_are_unique_across_front_end_and_backends() {
-    use agentpol::backend::{cedar, iam, k8s};
+    use agentpol::backend::{cedar, iam, k8s, rego};
     let dir = tempfile::tempdir().unwrap();
     let mut seen = std::collections::BTreeMap::new();
     let all = agentpol::diagnostics::codes::TABLE
         .iter()
+        .chain(rego::CODES)
         .chain(cedar::CODES)
         .chain(iam::CODES)
         .chain(k8s::CODES);

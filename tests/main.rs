@@ -13,5 +13,6 @@ mod generators;
 mod iam;
 mod k8s;
 mod presets;
+mod rego;
 mod robustness;
 mod syntax_recovery;

@@ -7,6 +7,7 @@
 pub mod cedar;
 pub mod iam;
 pub mod k8s;
+pub mod rego;
 
 use crate::diagnostics::codes::CodeDoc;
 use crate::diagnostics::Diagnostic;
@@ -70,32 +71,19 @@ pub struct Output {
 /// return no artifacts: nothing half-generated is ever written.
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
     match target {
+        Target::Rego => rego::generate(input),
         Target::Cedar => cedar::generate(input),
         Target::Iam => iam::generate(input),
         Target::K8s => k8s::generate(input),
-        _ => unavailable(target),
     }
 }
 
 /// Documentation of a backend diagnostic code, for `agentpol explain`.
 pub fn code_doc(code: &str) -> Option<&'static CodeDoc> {
-    cedar::CODES
+    rego::CODES
         .iter()
+        .chain(cedar::CODES)
         .chain(iam::CODES)
         .chain(k8s::CODES)
         .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
-}
-
-fn unavailable(target: Target) -> Output {
-    Output {
-        artifacts: Vec::new(),
-        diagnostics: vec![Diagnostic::error(
-            crate::diagnostics::Code::new("AP400", crate::diagnostics::Severity::Error),
-            format!(
-                "the `{}` backend is not available in this build",
-                target.as_str()
-            ),
-        )
-        .help("see the open issues for the backends that are still being built")],
-    }
 }

@@ -144,7 +144,7 @@ fn safe_relative(p: &str) -> Result<PathBuf> {
         Ok(path)
     } else {
         Err(miette!(
-            code = "AP400",
+            help = "this is a bug in agentpol: a backend produced an unsafe path",
             "refusing to write artifact outside the output directory: `{}`",
             p.escape_debug()
         ))

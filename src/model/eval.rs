@@ -232,13 +232,10 @@ fn session_limits(
             {
                 if i128::from(*spent) + i128::from(minor) > i128::from(budget.minor) {
                     rules.push(format!("{}/budget", agent.name));
-                    let amount = super::Money {
-                        minor,
-                        currency: acur,
-                    };
+                    // Worded without the amount so every backend can say it
+                    // exactly: the amount is in the request already.
                     reasons.push(format!(
-                        "spending {} would exceed the session budget of {}",
-                        amount.display(),
+                        "this spend would exceed the session budget of {}",
                         budget.display()
                     ));
                 }
