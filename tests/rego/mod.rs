@@ -4,6 +4,7 @@
 
 mod artifacts;
 mod differential;
+mod examples;
 mod hostile;
 mod malformed;
 mod synthetic;
@@ -22,18 +23,27 @@ pub struct Built {
 /// Compiles policy text and builds the Rego target; panics on any diagnostic.
 pub fn build(policy: &str) -> Built {
     let (sources, compiled) = crate::common::compile_ok(&[("policy.agentpol", policy)]);
+    build_compiled(&sources, compiled, policy)
+}
+
+/// Builds the Rego target of an already compiled policy set.
+pub fn build_compiled(
+    sources: &agentpol::source::SourceMap,
+    compiled: agentpol::Compiled,
+    policy: &str,
+) -> Built {
     let output = backend::generate(
         Target::Rego,
         &backend::Input {
             model: &compiled.model,
-            sources: &sources,
+            sources,
             set_name: "test",
         },
     );
     assert!(
         output.diagnostics.is_empty(),
         "{policy}\n{}",
-        agentpol::diagnostics::render::human::render(&sources, &output.diagnostics)
+        agentpol::diagnostics::render::human::render(sources, &output.diagnostics)
     );
     let mut engine = regorus::Engine::new();
     let text = |p: &str| artifact_text(&output.artifacts, p);
