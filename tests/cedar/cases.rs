@@ -721,6 +721,7 @@ fn examples_build_and_agree() {
             .into_iter()
             .map(|a| (a.path, String::from_utf8(a.contents).unwrap()))
             .collect();
+        snapshot_example(&dir, &artifacts);
         let b = load(compiled.model, artifacts);
         let mut n = 0;
         for entry in std::fs::read_dir(dir.join("requests")).unwrap() {
@@ -763,4 +764,25 @@ fn examples_build_and_agree() {
         }
         assert!(n > 0, "{} has no requests", dir.display());
     }
+}
+
+/// The generated schema and policies of an example, for review in diffs.
+fn snapshot_example(dir: &Path, artifacts: &std::collections::BTreeMap<String, String>) {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let pick = |p: &str| {
+        artifacts
+            .get(p)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: no {p}"))
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../snapshots/backend/cedar");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("example-{name}-policies"), pick("policies.cedar"));
+        insta::assert_snapshot!(
+            format!("example-{name}-schema"),
+            pick("schema.cedarschema.json")
+        );
+    });
 }
