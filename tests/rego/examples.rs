@@ -4,7 +4,6 @@
 
 use super::{artifact_text, build_compiled};
 use crate::frontend::compile_fixture;
-use std::path::Path;
 
 #[test]
 fn examples_build_agree_and_pass_their_generated_tests() {
@@ -35,7 +34,7 @@ fn examples_build_agree_and_pass_their_generated_tests() {
                     if let Err(e) = built.check(&request) {
                         panic!(
                             "{}: {e}",
-                            f.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+                            f.strip_prefix(env!("CARGO_MANIFEST_DIR"))
                                 .unwrap()
                                 .display()
                         );
