@@ -219,18 +219,7 @@ fn render(path: &Path) -> (String, Output) {
             "{d:?}"
         );
     }
-    let mut text = listing;
-    for a in &out.artifacts {
-        text.push_str(&format!(
-            "══ {} ══\n{}",
-            a.path,
-            String::from_utf8_lossy(&a.contents)
-        ));
-    }
-    text.push_str(&format!(
-        "══ diagnostics ══\n{}",
-        human::render(&sources, &out.diagnostics)
-    ));
+    let text = crate::common::build_listing(listing, &sources, &out);
     (text, out)
 }
 

@@ -35,6 +35,20 @@ pub struct Model {
     pub agents: BTreeMap<String, Agent>,
 }
 
+impl Model {
+    /// Every grant with its agent, its index among the agent's grants, and
+    /// its tool, in agent order. The checker guarantees the tool exists.
+    pub fn grants_with_tools(&self) -> impl Iterator<Item = (&Agent, usize, &Grant, &Tool)> + '_ {
+        self.agents.values().flat_map(move |agent| {
+            agent
+                .grants
+                .iter()
+                .enumerate()
+                .filter_map(move |(gi, g)| self.tools.get(&g.tool).map(|tool| (agent, gi, g, tool)))
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {

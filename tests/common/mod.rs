@@ -53,3 +53,25 @@ pub fn assert_one_fixture_per_code(codes: &[agentpol::diagnostics::codes::CodeDo
         );
     }
 }
+
+/// Snapshot text of a build: the source listing, every artifact under a
+/// `══ path ══` header, then the rendered backend diagnostics.
+pub fn build_listing(
+    listing: String,
+    sources: &SourceMap,
+    out: &agentpol::backend::Output,
+) -> String {
+    let mut text = listing;
+    for a in &out.artifacts {
+        text.push_str(&format!(
+            "══ {} ══\n{}",
+            a.path,
+            String::from_utf8_lossy(&a.contents)
+        ));
+    }
+    text.push_str(&format!(
+        "══ diagnostics ══\n{}",
+        agentpol::diagnostics::render::human::render(sources, &out.diagnostics)
+    ));
+    text
+}

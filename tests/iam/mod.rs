@@ -144,18 +144,7 @@ fn render(path: &Path) -> (String, Output) {
         out.artifacts, again.artifacts,
         "output is not deterministic"
     );
-    let mut text = listing;
-    for a in &out.artifacts {
-        text.push_str(&format!(
-            "══ {} ══\n{}",
-            a.path,
-            String::from_utf8_lossy(&a.contents)
-        ));
-    }
-    text.push_str(&format!(
-        "══ diagnostics ══\n{}",
-        human::render(&sources, &out.diagnostics)
-    ));
+    let text = crate::common::build_listing(listing, &sources, &out);
     (text, out)
 }
 

@@ -40,54 +40,49 @@ pub const CHECK: Check = Check {
 
 fn run(cx: &mut Cx<'_>) {
     let model = cx.model;
-    for agent in model.agents.values() {
-        for (gi, g) in agent.grants.iter().enumerate() {
-            let Some(tool) = model.tools.get(&g.tool) else {
+    for (agent, gi, g, tool) in model.grants_with_tools() {
+        let denies: Vec<_> = agent
+            .denies
+            .iter()
+            .filter(|d| d.tool == g.tool && d.origin.preset.is_none())
+            .collect();
+        if denies.is_empty() {
+            continue;
+        }
+        // Only partial overlaps: a grant the denies cover entirely is AP207's.
+        let Some(kept) = cx.live(agent, gi) else {
+            continue;
+        };
+        for d in denies {
+            let both = Cond::and(vec![
+                g.condition.clone(),
+                d.condition.clone(),
+                facts::context_ok(agent, tool),
+            ]);
+            let Some(denied) = cx.sat1(tool, both, agent, || {
+                format!("whether `{}` and `{}` overlap", g.id, d.id)
+            }) else {
                 continue;
             };
-            let denies: Vec<_> = agent
-                .denies
-                .iter()
-                .filter(|d| d.tool == g.tool && d.origin.preset.is_none())
-                .collect();
-            if denies.is_empty() {
-                continue;
-            }
-            // Only partial overlaps: a grant the denies cover entirely is AP207's.
-            let Some(kept) = cx.live(agent, gi) else {
-                continue;
-            };
-            for d in denies {
-                let both = Cond::and(vec![
-                    g.condition.clone(),
-                    d.condition.clone(),
-                    facts::context_ok(agent, tool),
-                ]);
-                let Some(denied) = cx.sat1(tool, both, agent, || {
-                    format!("whether `{}` and `{}` overlap", g.id, d.id)
-                }) else {
-                    continue;
-                };
-                let calls = vec![
-                    cx.call(agent, tool, &denied, State::default(), Expect::Deny),
-                    cx.call(agent, tool, &kept, State::default(), Expect::NotDeny),
-                ];
-                let path = vec![
-                    Step::agent(agent, "calls"),
-                    Step::tool(
-                        tool,
-                        format!("allowed by `{}` except where `{}` denies", g.id, d.id),
-                    ),
-                ];
-                let diag = cx
+            let calls = vec![
+                cx.call(agent, tool, &denied, State::default(), Expect::Deny),
+                cx.call(agent, tool, &kept, State::default(), Expect::NotDeny),
+            ];
+            let path = vec![
+                Step::agent(agent, "calls"),
+                Step::tool(
+                    tool,
+                    format!("allowed by `{}` except where `{}` denies", g.id, d.id),
+                ),
+            ];
+            let diag = cx
                     .diag(format!("deny `{}` overrides part of grant `{}`", d.id, g.id))
                     .primary(d.origin.span, "denies some calls the grant allows")
                     .secondary(g.origin.span, "this grant")
                     .note("the first witness call is denied by the deny, the second is still allowed by the grant")
                     .help("if the carve-out is intended, state it in the grant's condition (`and not ...`) so that one rule tells the whole story")
                     .witness(witness(path, calls));
-                cx.report([agent.name.as_str()], diag);
-            }
+            cx.report([agent.name.as_str()], diag);
         }
     }
 }

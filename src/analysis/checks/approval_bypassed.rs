@@ -40,53 +40,49 @@ pub const CHECK: Check = Check {
 
 fn run(cx: &mut Cx<'_>) {
     let model = cx.model;
-    for agent in model.agents.values() {
-        for (gi, g) in agent.grants.iter().enumerate() {
-            let Some(tool) = model.tools.get(&g.tool) else {
+    for (agent, gi, g, tool) in model.grants_with_tools() {
+        if agent.grants_for(&g.tool).count() < 2 {
+            continue;
+        }
+        for a in &g.approvals {
+            let cond = Cond::and(vec![
+                g.condition.clone(),
+                a.condition.clone(),
+                facts::free(agent, tool),
+            ]);
+            let Some(call) = cx.sat1(tool, cond, agent, || {
+                format!("whether another grant bypasses `{}`", a.id)
+            }) else {
                 continue;
             };
-            if agent.grants_for(&g.tool).count() < 2 {
-                continue;
-            }
-            for a in &g.approvals {
-                let cond = Cond::and(vec![
-                    g.condition.clone(),
-                    a.condition.clone(),
-                    facts::free(agent, tool),
-                ]);
-                let Some(call) = cx.sat1(tool, cond, agent, || {
-                    format!("whether another grant bypasses `{}`", a.id)
-                }) else {
-                    continue;
-                };
-                let other = agent
-                    .grants
-                    .iter()
-                    .enumerate()
-                    .find(|(i, o)| {
-                        *i != gi && o.tool == g.tool && {
-                            let env = crate::model::cond::Env {
-                                args: &call.args,
-                                justification: call.justification.as_deref(),
-                            };
-                            o.condition.eval(&env)
-                                && !o.approvals.iter().any(|x| x.condition.eval(&env))
-                        }
-                    })
-                    .map(|(i, _)| i);
-                let Some(oi) = other else { continue };
-                let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::Allow)];
-                let path = vec![
-                    Step::agent(agent, "calls"),
-                    Step::tool(
-                        tool,
-                        format!(
-                            "`{}` fires, yet `{}` allows it without approval",
-                            a.id, agent.grants[oi].id
-                        ),
+            let other = agent
+                .grants
+                .iter()
+                .enumerate()
+                .find(|(i, o)| {
+                    *i != gi && o.tool == g.tool && {
+                        let env = crate::model::cond::Env {
+                            args: &call.args,
+                            justification: call.justification.as_deref(),
+                        };
+                        o.condition.eval(&env)
+                            && !o.approvals.iter().any(|x| x.condition.eval(&env))
+                    }
+                })
+                .map(|(i, _)| i);
+            let Some(oi) = other else { continue };
+            let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::Allow)];
+            let path = vec![
+                Step::agent(agent, "calls"),
+                Step::tool(
+                    tool,
+                    format!(
+                        "`{}` fires, yet `{}` allows it without approval",
+                        a.id, agent.grants[oi].id
                     ),
-                ];
-                let d = cx
+                ),
+            ];
+            let d = cx
                     .diag(format!(
                         "approval `{}` is bypassed: grant `{}` allows the same call without approval",
                         a.id, agent.grants[oi].id
@@ -99,12 +95,11 @@ fn run(cx: &mut Cx<'_>) {
                         tool.name, a.group
                     ))
                     .witness(witness(path, calls));
-                let d = match cx.preset_note(agent, oi) {
-                    Some(n) => d.note(n),
-                    None => d,
-                };
-                cx.report([agent.name.as_str()], d);
-            }
+            let d = match cx.preset_note(agent, oi) {
+                Some(n) => d.note(n),
+                None => d,
+            };
+            cx.report([agent.name.as_str()], d);
         }
     }
 }

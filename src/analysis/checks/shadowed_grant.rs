@@ -40,40 +40,36 @@ pub const CHECK: Check = Check {
 
 fn run(cx: &mut Cx<'_>) {
     let model = cx.model;
-    for agent in model.agents.values() {
-        for (gi, g) in agent.grants.iter().enumerate() {
-            let Some(tool) = model.tools.get(&g.tool) else {
-                continue;
-            };
-            // Unsatisfiable on its own: AP208's case.
-            let Some(matched) = cx.sat1(tool, g.condition.clone(), agent, || {
-                format!("whether the condition of `{}` can hold", g.id)
-            }) else {
-                continue;
-            };
-            if cx.live(agent, gi).is_some() {
-                continue;
+    for (agent, gi, g, tool) in model.grants_with_tools() {
+        // Unsatisfiable on its own: AP208's case.
+        let Some(matched) = cx.sat1(tool, g.condition.clone(), agent, || {
+            format!("whether the condition of `{}` can hold", g.id)
+        }) else {
+            continue;
+        };
+        if cx.live(agent, gi).is_some() {
+            continue;
+        }
+        // Which rule blocks it: the denies, or the context rules?
+        let not_denied = Cond::and(vec![
+            g.condition.clone(),
+            Cond::not(facts::denied(agent, tool)),
+        ]);
+        let blocked_by_denies = cx
+            .sat1(tool, not_denied, agent, || {
+                format!("whether a deny covers all of `{}`", g.id)
+            })
+            .is_none();
+        let mut d = cx
+            .diag(format!("grant `{}` never applies", g.id))
+            .primary(g.origin.span, "every call it matches is denied");
+        if blocked_by_denies {
+            for deny in agent.denies.iter().filter(|x| x.tool == g.tool) {
+                d = d.secondary(deny.origin.span, "denies calls this grant matches");
             }
-            // Which rule blocks it: the denies, or the context rules?
-            let not_denied = Cond::and(vec![
-                g.condition.clone(),
-                Cond::not(facts::denied(agent, tool)),
-            ]);
-            let blocked_by_denies = cx
-                .sat1(tool, not_denied, agent, || {
-                    format!("whether a deny covers all of `{}`", g.id)
-                })
-                .is_none();
-            let mut d = cx
-                .diag(format!("grant `{}` never applies", g.id))
-                .primary(g.origin.span, "every call it matches is denied");
-            if blocked_by_denies {
-                for deny in agent.denies.iter().filter(|x| x.tool == g.tool) {
-                    d = d.secondary(deny.origin.span, "denies calls this grant matches");
-                }
-                d = d.help("remove the grant, or narrow the deny so that the grant keeps the calls it was written for");
-            } else {
-                d = d
+            d = d.help("remove the grant, or narrow the deny so that the grant keeps the calls it was written for");
+        } else {
+            d = d
                     .note(format!(
                         "every call it matches {}",
                         if tool.spends.is_some() && agent.budget.is_some() {
@@ -83,14 +79,13 @@ fn run(cx: &mut Cx<'_>) {
                         }
                     ))
                     .help("make the grant's condition compatible with the agent's budget and justification rules, or remove it");
-            }
-            let calls = vec![cx.call(agent, tool, &matched, State::default(), Expect::Deny)];
-            let path = vec![
-                Step::agent(agent, "calls"),
-                Step::tool(tool, format!("matched by `{}` but denied", g.id)),
-            ];
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str()], d);
         }
+        let calls = vec![cx.call(agent, tool, &matched, State::default(), Expect::Deny)];
+        let path = vec![
+            Step::agent(agent, "calls"),
+            Step::tool(tool, format!("matched by `{}` but denied", g.id)),
+        ];
+        let d = d.witness(witness(path, calls));
+        cx.report([agent.name.as_str()], d);
     }
 }
