@@ -238,3 +238,55 @@ fn codes_are_unique_across_front_end_and_backends() {
         assert_eq!(out.status.code(), Some(0), "explain {code}");
     }
 }
+
+/// One target failing (here Kubernetes, on an invalid namespace) writes no
+/// target at all, and a failed rebuild leaves the previous output as it was.
+#[test]
+fn a_backend_error_writes_no_target_and_keeps_the_previous_output() {
+    let dir = two_sets();
+    let good = agentpol(
+        &["build", "ok", "--target", "rego", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let before = std::fs::read(dir.path().join("out/rego/data.json")).unwrap();
+
+    write(
+        dir.path(),
+        "ok/agents/bot.agentpol",
+        "use tools\nagent bot {\n  kubernetes namespace \"Bad_NS\" labels { \"app\" = \"bot\" }\n  allow chat.post where channel == \"#changed\"\n}\n",
+    );
+    let out = agentpol(
+        &["build", "ok", "--target", "all", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("AP440"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("out/rego/data.json")).unwrap(),
+        before,
+        "old output changed"
+    );
+    for target in ["cedar", "iam", "k8s"] {
+        assert!(
+            !dir.path().join("out").join(target).exists(),
+            "{target} was written"
+        );
+    }
+    let leftovers: Vec<_> = [dir.path().to_path_buf(), dir.path().join("out")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".agentpol-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+}
