@@ -15,10 +15,13 @@
 pub mod analysis;
 pub mod backend;
 pub mod check;
+pub mod crosscheck;
 pub mod diagnostics;
 pub mod graph;
+pub mod mcp;
 pub mod model;
 pub mod policy_set;
+pub mod policy_tests;
 pub mod resolve;
 pub mod source;
 pub mod syntax;

@@ -22,6 +22,17 @@ pub struct Config {
     pub suppress: Vec<Suppression>,
     #[serde(default)]
     pub analysis: AnalysisConfig,
+    #[serde(default)]
+    pub mcp: McpConfig,
+}
+
+/// `[mcp]`: MCP listings `agentpol check` compares pinned tools with.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpConfig {
+    /// `"[SERVER=]PATH"`, PATH relative to the policy set's root.
+    #[serde(default)]
+    pub lists: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -171,6 +171,7 @@ fn tool(cx: &mut Cx<'_, '_>, module: usize, name: &str, decl: &ast::ToolDecl) ->
         endpoints: Vec::new(),
         aws: Vec::new(),
         spends: None,
+        mcp: None,
         span: decl.name.span,
     };
     let mut resource_decl = None;
@@ -249,8 +250,10 @@ fn tool(cx: &mut Cx<'_, '_>, module: usize, name: &str, decl: &ast::ToolDecl) ->
                 conditions,
             } => aws_decls.push((actions, arn, conditions)),
             ToolItem::Spends(a) => spends_decl = Some(a),
+            ToolItem::Source { .. } | ToolItem::Pin(_) => {}
         }
     }
+    t.mcp = super::mcp::binding(cx, name, &decl.items);
     let _ = has_output;
     for (actions, arn, conditions) in aws_decls {
         let mapping = super::aws::mapping(cx, &t, actions, arn.as_ref(), conditions);

@@ -8,6 +8,7 @@ mod aws;
 mod decls;
 mod expr;
 mod literals;
+mod mcp;
 
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, Sink};
 use crate::model::Model;

@@ -3,8 +3,14 @@
 //! Exit codes: 0 clean; 1 findings at or above the failing severity;
 //! 2 input or usage errors (including policy errors found by the checker).
 
+mod atomic;
 mod build;
+mod command_codes;
+mod crosscheck;
 mod discover;
+mod import;
+mod junit;
+mod test;
 
 use agentpol::diagnostics::render::{human, json as json_render, sarif};
 use agentpol::diagnostics::{codes, Diagnostic, Severity};
@@ -74,6 +80,12 @@ enum Command {
         /// Print solver statistics and time per check to standard error.
         #[arg(long, hide = true)]
         stats: bool,
+        /// Compare pinned MCP tools with this `tools/list` result (repeatable; `SERVER=FILE` names its server).
+        #[arg(long, value_name = "[SERVER=]FILE")]
+        mcp: Vec<String>,
+        /// Compare the IAM policy JSON and Kubernetes network policies in DIR with the declaration.
+        #[arg(long, value_name = "DIR")]
+        infra: Option<PathBuf>,
     },
     /// Decide one request with the reference evaluator and print the decision as JSON.
     #[command(
@@ -98,6 +110,28 @@ enum Command {
         target: Vec<TargetArg>,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Run the policy set's tests on the reference evaluator and the generated Rego and Cedar.
+    #[command(
+        after_help = "Examples:\n  agentpol test examples/procurement\n  agentpol test . --engines all --junit agentpol-tests.xml\n  agentpol build . --target all --out out/ && agentpol test . --engines all --built out/\n\nTests: tests/*.json|yaml|yml ({\"request\": ..., \"expect\": {\"decision\": ...}} or\n{\"tests\": [...]}, see `agentpol explain AP154`) and requests/allow-*.json,\ndeny-*.json, approval-*.json. Exit codes: 0 all pass; 1 a test failed or an\nengine disagrees with the reference; 2 the policy or a test file is invalid."
+    )]
+    Test {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Engines besides the reference evaluator (which always runs).
+        #[arg(long, value_enum, default_value = "reference")]
+        engines: Vec<test::EngineArg>,
+        /// Also write the results as JUnit XML (atomically).
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Test the artifacts `agentpol build --out DIR` wrote, instead of generating them.
+        #[arg(long, value_name = "DIR")]
+        built: Option<PathBuf>,
+    },
+    /// Write policy declarations from another format (an MCP server's tool listing).
+    Import {
+        #[command(subcommand)]
+        what: import::ImportCommand,
     },
     /// Print a JSON Schema.
     #[command(after_help = "Example:\n  agentpol schema request > request.schema.json")]
@@ -143,12 +177,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             fail_on,
             list_checks,
             stats,
+            mcp,
+            infra,
         } => {
             if list_checks {
                 return list(format);
             }
-            check(&paths, format, fail_on.map(FailOn::severity), stats)
+            let extra = crosscheck::Inputs { mcp, infra };
+            check(&paths, format, fail_on.map(FailOn::severity), stats, &extra)
         }
+        Command::Import { what } => import::run(what),
+        Command::Test {
+            paths,
+            engines,
+            junit,
+            built,
+        } => test::run(
+            &paths,
+            &test::Options {
+                engines,
+                junit,
+                built,
+            },
+        ),
         Command::Eval { paths, request } => eval_cmd(&paths, &request),
         Command::Build { paths, target, out } => {
             use agentpol::backend::Target;
@@ -219,13 +270,14 @@ fn check(
     format: Format,
     fail_on: Option<Severity>,
     stats: bool,
+    extra: &crosscheck::Inputs,
 ) -> Result<ExitCode> {
     let sets = find_sets(paths)?;
     let mut worst: u8 = 0;
     let mut json_sets = Vec::new();
     let mut done: Vec<(String, Loaded, Vec<Diagnostic>)> = Vec::new();
     for set in &sets {
-        let loaded = load(set)?;
+        let mut loaded = load(set)?;
         let mut diags = loaded.compiled.diagnostics.clone();
         let mut analyzed = false;
         if !loaded.compiled.has_errors() {
@@ -243,6 +295,7 @@ fn check(
                 }
             }
             diags.extend(analysis.diagnostics);
+            diags.extend(crosscheck::run(&mut loaded, set, extra)?);
             agentpol::diagnostics::sort(&mut diags);
             analyzed = true;
         }
@@ -405,7 +458,17 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
 }
 
 fn explain(code: &str) -> Result<ExitCode> {
-    if let Some(doc) = codes::lookup(code).or_else(|| agentpol::backend::code_doc(code)) {
+    let doc = codes::lookup(code)
+        .or_else(|| agentpol::backend::code_doc(code))
+        .or_else(|| agentpol::crosscheck::code_doc(code))
+        .or_else(|| {
+            agentpol::mcp::CODES
+                .iter()
+                .chain(agentpol::policy_tests::CODES)
+                .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
+        })
+        .or_else(|| command_codes::lookup(code));
+    if let Some(doc) = doc {
         emit(&format!(
             "{} ({}): {}\n\n{}\n",
             doc.code, doc.name, doc.summary, doc.explanation

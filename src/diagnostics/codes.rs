@@ -69,6 +69,7 @@ pub const INVALID_TOOL: Code = Code::new("AP116", E);
 pub const INVALID_COUNT: Code = Code::new("AP117", E);
 pub const NOT_IN_PRESET: Code = Code::new("AP118", E);
 pub const UNKNOWN_KEYWORD: Code = Code::new("AP119", E);
+pub const INVALID_PIN: Code = Code::new("AP150", E);
 
 pub const TABLE: &[CodeDoc] = &[
     CodeDoc {
@@ -202,6 +203,12 @@ pub const TABLE: &[CodeDoc] = &[
         name: "unknown-keyword",
         summary: "a word in a fixed position is not one the language knows",
         explanation: "For example `memory` takes none, read_only or writable and a tool's `output` takes a trust and a sensitivity.",
+    },
+    CodeDoc {
+        code: INVALID_PIN,
+        name: "invalid-pin",
+        summary: "a tool's `pin` or `source` is malformed or repeated",
+        explanation: "`agentpol import mcp` writes `pin \"sha3-256:<64 lowercase hex digits>\"`: the hash of the tool's MCP listing (see `agentpol import mcp --help`). `agentpol check --mcp FILE` compares it with a newer `tools/list`. A pin in any other form could never match, so it is rejected; a tool has at most one `pin` and one `source`.\n\nBad:\n    pin \"sha256:abc\"\n\nGood:\n    pin \"sha3-256:5d0e...\"   (copy it from `agentpol import mcp` output)",
     },
 ];
 

@@ -215,6 +215,24 @@ pub struct Tool {
     pub aws: Vec<AwsMapping>,
     /// The money argument that is spent, for tools with the `spend` effect.
     pub spends: Option<String>,
+    /// Where an imported tool comes from and the pin of its listing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpBinding>,
+    pub span: Span,
+}
+
+/// `source mcp "SERVER" tool "NAME"` and `pin "sha3-256:..."` of a tool
+/// imported from an MCP server (`agentpol import mcp`); `check --mcp`
+/// compares the pin with a newer `tools/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct McpBinding {
+    /// The server's name, when the declaration says it.
+    pub server: Option<String>,
+    /// The tool's name on the server (default: the last segment of ours).
+    pub name: String,
+    /// `sha3-256:<64 hex digits>`, checked by the checker.
+    pub pin: Option<String>,
+    /// Where the pin is written (else the `source` line).
     pub span: Span,
 }
 

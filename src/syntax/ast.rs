@@ -87,6 +87,13 @@ pub enum ToolItem {
         conditions: Vec<(StrLit, Ident)>,
     },
     Spends(Ident),
+    /// `source mcp "SERVER" tool "NAME"`: the MCP server and tool name.
+    Source {
+        server: StrLit,
+        tool: Option<StrLit>,
+    },
+    /// `pin "sha3-256:..."`: see `mcp::pin`.
+    Pin(StrLit),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -201,6 +201,14 @@ impl Lowerer<'_> {
                 }
             }
             Rule::tool_spends => ToolItem::Spends(self.ident(k.first()?)),
+            Rule::tool_source => {
+                let mut strings = k.into_iter().map(|p| self.string(p));
+                ToolItem::Source {
+                    server: strings.next()?,
+                    tool: strings.next(),
+                }
+            }
+            Rule::tool_pin => ToolItem::Pin(self.string(k.into_iter().next()?)),
             _ => return None,
         })
     }

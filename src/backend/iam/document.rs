@@ -31,6 +31,9 @@ pub type Conditions = BTreeMap<String, BTreeMap<String, OneOrMany>>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct Statement {
+    /// Optional in IAM; agentpol always writes one (`check --infra` reads
+    /// policies written by hand, which may omit it).
+    #[serde(default)]
     pub sid: String,
     pub effect: Effect,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -1,0 +1,92 @@
+//! Cross-layer gaps: infrastructure files the user supplies (AWS IAM
+//! policies and roles, Kubernetes NetworkPolicy and CiliumNetworkPolicy)
+//! compared with the least-privilege documents the IAM and Kubernetes
+//! backends generate from the same model. A finding names the lower-layer
+//! statement (file, index or `Sid`, span) and carries a witness the lower
+//! layer allows and the declaration does not.
+//!
+//! Which agent a file belongs to:
+//! - an IAM record that names its role (`aws iam get-role` output, a
+//!   create-role input, `get-role-policy` output) belongs to the agent with
+//!   that `aws role`; a bare policy document belongs to the agent whose name
+//!   or role name is the file's stem or its folder's name;
+//! - a NetworkPolicy or CiliumNetworkPolicy belongs to every agent whose
+//!   namespace it is in and whose pod labels its selector matches.
+
+pub mod glob;
+pub mod iam;
+pub mod k8s;
+
+use crate::diagnostics::codes::CodeDoc;
+use crate::diagnostics::{Code, Severity};
+use crate::source::FileId;
+
+pub const INFRA_UNREADABLE: Code = Code::new("AP155", Severity::Warning);
+pub const IAM_WIDER: Code = Code::new("AP232", Severity::Error);
+pub const SESSION_LONGER: Code = Code::new("AP233", Severity::Warning);
+pub const EGRESS_WIDER: Code = Code::new("AP234", Severity::Error);
+
+pub const CODES: &[CodeDoc] = &[
+    CodeDoc {
+        code: INFRA_UNREADABLE,
+        name: "unreadable-infra-file",
+        summary: "a file given to `check --infra` is not an IAM or Kubernetes document agentpol compares",
+        explanation: "`agentpol check --infra DIR` reads `*.json` as AWS IAM policy documents (`{\"Version\", \"Statement\"}`), `aws iam get-role` / `get-role-policy` output or create-role input, and `*.yaml|yml` as Kubernetes objects, comparing NetworkPolicy and CiliumNetworkPolicy. Anything else, a statement in a form agentpol does not compare (`NotAction`, `NotResource`, a `Principal` of `*`), or a policy that belongs to no agent is reported and skipped, never silently taken as safe.",
+    },
+    CodeDoc {
+        code: IAM_WIDER,
+        name: "iam-wider-than-policy",
+        summary: "an IAM policy attached to an agent's role allows an action the declaration does not",
+        explanation: "What it does: compares each Allow statement of the role's policies with the least-privilege identity policy `agentpol build --target iam` generates from the agent's grants, and gives a witness: an action and an ARN the statement allows and no generated statement does.\n\nWhy it matters: if the agent (or whoever steals its credentials) bypasses the policy engine, the cloud role is the last line; a role with `s3:*` on `*` under an agent granted one bucket turns every prompt injection into account-wide access.\n\nUse instead: attach the generated policy (`iam/<agent>/policy.json`) instead of the wide one.",
+    },
+    CodeDoc {
+        code: SESSION_LONGER,
+        name: "session-longer-than-credentials",
+        summary: "an agent's role allows sessions longer than its declared credential lifetime",
+        explanation: "The role's `MaxSessionDuration` is longer than what `credentials ttl` allows (rounded up to AWS's minimum of one hour). Sessions requested for longer keep working after the policy says the credentials must have expired. Set `MaxSessionDuration` from the generated `iam/<agent>/role.json`.",
+    },
+    CodeDoc {
+        code: EGRESS_WIDER,
+        name: "egress-wider-than-policy",
+        summary: "a network policy for an agent's pods allows egress the declaration does not",
+        explanation: "What it does: compares the egress rules of every NetworkPolicy and CiliumNetworkPolicy that selects the agent's pods with its declared `egress`: a rule without `to` (all destinations), a CIDR outside the declared ones, a port no endpoint declares, a domain not declared, or Cilium's `world`/`all` entities. The witness is a destination the rule allows and the declaration does not.\n\nWhy it matters: Kubernetes network policies add up; one wide policy selecting the pods undoes the agent's egress allowlist.\n\nUse instead: apply the generated `k8s/<agent>.yaml` and remove the wider policy, or narrow its pod selector.",
+    },
+];
+
+/// One file of the infrastructure folder, already read.
+pub struct InfraFile<'a> {
+    pub file: FileId,
+    /// The path relative to the folder, with `/`.
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+/// Every cross-layer gap between `files` and the policy set.
+pub fn check(
+    model: &crate::model::Model,
+    sources: &crate::source::SourceMap,
+    files: &[InfraFile<'_>],
+) -> Vec<crate::diagnostics::Diagnostic> {
+    let out = crate::backend::iam::generate(&crate::backend::Input {
+        model,
+        sources,
+        set_name: "infra",
+    });
+    let mut generated: std::collections::BTreeMap<
+        String,
+        Vec<crate::backend::iam::document::PolicyDocument>,
+    > = std::collections::BTreeMap::new();
+    for a in &out.artifacts {
+        let Some((agent, file)) = a.path.split_once('/') else {
+            continue;
+        };
+        if file.starts_with("policy") && file.ends_with(".json") {
+            if let Ok(doc) = serde_json::from_slice(&a.contents) {
+                generated.entry(agent.to_string()).or_default().push(doc);
+            }
+        }
+    }
+    let mut diags = iam::check(model, files, &generated);
+    diags.extend(k8s::check(model, files));
+    diags
+}
