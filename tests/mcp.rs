@@ -349,7 +349,17 @@ fn import_then_check_mcp_catches_capability_creep() {
     .unwrap();
     let out = agentpol(&["check", ".", "--format", "sarif"], root);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("AP230"));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let drift = results.iter().find(|r| r["ruleId"] == "AP230").unwrap();
+    let index = drift["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(
+        rules[index]["id"], "AP230",
+        "the finding points at its rule"
+    );
 }
 
 #[test]

@@ -125,3 +125,19 @@ fn mcp_drift(loaded: &mut Loaded, set: &SetPaths, inputs: &Inputs) -> Result<Vec
     out.extend(mcp::check(&loaded.compiled.model, &labelled));
     Ok(out)
 }
+
+/// SARIF rules of the codes the cross-checks can report.
+pub fn sarif_rules() -> Vec<agentpol::diagnostics::render::sarif::Rule> {
+    agentpol::mcp::CODES
+        .iter()
+        .chain(agentpol::crosscheck::mcp::CODES)
+        .chain(agentpol::crosscheck::infra::CODES)
+        .map(|d| agentpol::diagnostics::render::sarif::Rule {
+            id: d.code.as_str().to_string(),
+            name: d.name.to_string(),
+            summary: d.summary.to_string(),
+            help: d.explanation.to_string(),
+            level: d.code.default_severity(),
+        })
+        .collect()
+}

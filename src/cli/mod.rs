@@ -363,8 +363,10 @@ fn check(
                     diagnostics: diags,
                 })
                 .collect();
+            let mut rules = agentpol::analysis::sarif_rules();
+            rules.extend(crosscheck::sarif_rules());
             print_json(&sarif::to_value(
-                &agentpol::analysis::sarif_rules(),
+                &rules,
                 &results,
                 env!("CARGO_PKG_VERSION"),
             ))?;
