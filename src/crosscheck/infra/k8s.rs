@@ -328,6 +328,16 @@ fn witness(agent: &Agent, rule: &Rule) -> Option<(String, String)> {
     };
     for (cidr, except) in cidrs {
         let Some((net, mask)) = parse_cidr(cidr) else {
+            // IPv6 or malformed: not compared, so reported rather than
+            // assumed to be inside the declaration.
+            if !agent.egress.iter().any(|e| e.is_cidr && e.host == *cidr) {
+                return Some((
+                    cidr.clone(),
+                    format!(
+                        "`{cidr}` is not an IPv4 CIDR agentpol compares, and not a declared CIDR"
+                    ),
+                ));
+            }
             continue;
         };
         let candidates = [
