@@ -14,7 +14,7 @@
 //! suppression without a reason silences nothing and is itself reported
 //! (AP221), as is one that names no known code.
 
-use super::{Finding, Settings};
+use super::{Report, Settings};
 use crate::diagnostics::{self, Diagnostic};
 use crate::source::{FileId, Origin, SourceMap, Span};
 
@@ -159,7 +159,7 @@ fn line_of(sources: &SourceMap, span: Span) -> Option<(FileId, usize)> {
 }
 
 /// Drops suppressed findings, applies severity overrides, sorts.
-pub fn apply(findings: Vec<Finding>, sources: &SourceMap, settings: &Settings) -> Vec<Diagnostic> {
+pub fn apply(findings: Vec<Report>, sources: &SourceMap, settings: &Settings) -> Vec<Diagnostic> {
     let inline: Vec<Inline> = parse_inline(sources)
         .into_iter()
         .filter(|s| s.reason.is_some() && s.error.is_none())

@@ -173,3 +173,35 @@ pub fn request(agent: &Agent, tool: &Tool, a: &Assignment, state: State) -> Valu
 pub fn decide(model: &Model, request: &Value) -> crate::model::eval::Decision {
     crate::model::eval::decide_json(model, request)
 }
+
+impl Witness {
+    pub fn new(path: Vec<Step>, calls: Vec<Call>) -> Witness {
+        Witness { path, calls }
+    }
+
+    /// The witness in its documented JSON shape, for a diagnostic.
+    pub fn json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// The effects of a tool as `a, b, c`, for messages and witness steps.
+pub fn effects(tool: &Tool) -> String {
+    tool.effects
+        .iter()
+        .map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A witness call the reference evaluator decides otherwise than the
+/// finding claims (rendered as AP302 by `checks::unconfirmed_witness`).
+#[derive(Debug, Clone)]
+pub struct Unconfirmed {
+    pub agent: String,
+    pub agent_span: Span,
+    pub tool: String,
+    pub request: Value,
+    pub expect: Expect,
+    pub decision: crate::model::eval::Decision,
+}

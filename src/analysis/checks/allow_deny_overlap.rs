@@ -24,22 +24,32 @@
 //! allow chat.post where channel like "#*" and not channel like "#exec*"
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::Cond;
+use crate::model::{Agent, Cond, Deny, Grant};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP206", Severity::Info),
     name: "allow-deny-overlap",
     summary: "a deny rule overrides part of a grant",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// A deny that overrides part, not all, of a grant.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    grant: &'m Grant,
+    deny: &'m Deny,
+    /// A call the deny denies, then one the grant still allows.
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for (agent, gi, g, tool) in model.grants_with_tools() {
         let denies: Vec<_> = agent
             .denies
@@ -75,14 +85,25 @@ fn run(cx: &mut Cx<'_>) {
                     format!("allowed by `{}` except where `{}` denies", g.id, d.id),
                 ),
             ];
-            let diag = cx
-                    .diag(format!("deny `{}` overrides part of grant `{}`", d.id, g.id))
-                    .primary(d.origin.span, "denies some calls the grant allows")
-                    .secondary(g.origin.span, "this grant")
-                    .note("the first witness call is denied by the deny, the second is still allowed by the grant")
-                    .help("if the carve-out is intended, state it in the grant's condition (`and not ...`) so that one rule tells the whole story")
-                    .witness(witness(path, calls));
-            cx.report([agent.name.as_str()], diag);
+            found.push(Finding {
+                agent,
+                grant: g,
+                deny: d,
+                witness: Witness::new(path, calls),
+            });
         }
     }
+    found
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (g, d) = (f.grant, f.deny);
+    let diag = CHECK
+        .diag(format!("deny `{}` overrides part of grant `{}`", d.id, g.id))
+        .primary(d.origin.span, "denies some calls the grant allows")
+        .secondary(g.origin.span, "this grant")
+        .note("the first witness call is denied by the deny, the second is still allowed by the grant")
+        .help("if the carve-out is intended, state it in the grant's condition (`and not ...`) so that one rule tells the whole story")
+        .witness(f.witness.json());
+    Report::new([f.agent.name.as_str()], diag)
 }

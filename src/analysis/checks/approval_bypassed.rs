@@ -24,22 +24,34 @@
 //! approve deploy.run when env == "prod" by group "sre"
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::Cond;
+use crate::model::{Agent, Approval, Cond, Grant, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP210", Severity::Error),
     name: "approval-bypassed",
     summary: "another grant allows without approval a call an approval trigger covers",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// An approval on `grant` that grant `other` of the same tool bypasses.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    tool: &'m Tool,
+    grant: &'m Grant,
+    approval: &'m Approval,
+    /// The bypassing grant, and its index among the agent's grants.
+    other: (usize, &'m Grant),
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for (agent, gi, g, tool) in model.grants_with_tools() {
         if agent.grants_for(&g.tool).count() < 2 {
             continue;
@@ -55,22 +67,17 @@ fn run(cx: &mut Cx<'_>) {
             }) else {
                 continue;
             };
-            let other = agent
-                .grants
-                .iter()
-                .enumerate()
-                .find(|(i, o)| {
-                    *i != gi && o.tool == g.tool && {
-                        let env = crate::model::cond::Env {
-                            args: &call.args,
-                            justification: call.justification.as_deref(),
-                        };
-                        o.condition.eval(&env)
-                            && !o.approvals.iter().any(|x| x.condition.eval(&env))
-                    }
-                })
-                .map(|(i, _)| i);
-            let Some(oi) = other else { continue };
+            let env = crate::model::cond::Env {
+                args: &call.args,
+                justification: call.justification.as_deref(),
+            };
+            let other = agent.grants.iter().enumerate().find(|(i, o)| {
+                *i != gi
+                    && o.tool == g.tool
+                    && o.condition.eval(&env)
+                    && !o.approvals.iter().any(|x| x.condition.eval(&env))
+            });
+            let Some(other) = other else { continue };
             let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::Allow)];
             let path = vec![
                 Step::agent(agent, "calls"),
@@ -78,28 +85,42 @@ fn run(cx: &mut Cx<'_>) {
                     tool,
                     format!(
                         "`{}` fires, yet `{}` allows it without approval",
-                        a.id, agent.grants[oi].id
+                        a.id, other.1.id
                     ),
                 ),
             ];
-            let d = cx
-                    .diag(format!(
-                        "approval `{}` is bypassed: grant `{}` allows the same call without approval",
-                        a.id, agent.grants[oi].id
-                    ))
-                    .primary(agent.grants[oi].origin.span, "allows the call without approval")
-                    .secondary(a.origin.span, "this approval is required here...")
-                    .secondary(g.origin.span, "...for calls of this grant")
-                    .help(format!(
-                        "move the approval to the tool (`approve {} when ... by group \"{}\"` applies whichever grant matches), or make the grants disjoint",
-                        tool.name, a.group
-                    ))
-                    .witness(witness(path, calls));
-            let d = match cx.preset_note(agent, oi) {
-                Some(n) => d.note(n),
-                None => d,
-            };
-            cx.report([agent.name.as_str()], d);
+            found.push(Finding {
+                agent,
+                tool,
+                grant: g,
+                approval: a,
+                other,
+                witness: Witness::new(path, calls),
+            });
         }
     }
+    found
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, a) = (f.agent, f.approval);
+    let (oi, other) = f.other;
+    let d = CHECK
+        .diag(format!(
+            "approval `{}` is bypassed: grant `{}` allows the same call without approval",
+            a.id, other.id
+        ))
+        .primary(other.origin.span, "allows the call without approval")
+        .secondary(a.origin.span, "this approval is required here...")
+        .secondary(f.grant.origin.span, "...for calls of this grant")
+        .help(format!(
+            "move the approval to the tool (`approve {} when ... by group \"{}\"` applies whichever grant matches), or make the grants disjoint",
+            f.tool.name, a.group
+        ))
+        .witness(f.witness.json());
+    let d = match cx.preset_note(agent, oi) {
+        Some(n) => d.note(n),
+        None => d,
+    };
+    Report::new([agent.name.as_str()], d)
 }

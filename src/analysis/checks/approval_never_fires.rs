@@ -27,22 +27,50 @@
 //!   approve when amount > USD 100.00 by group "finance"
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::smt::{Answer, Assignment, Query};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::{Approval, Cond};
+use crate::model::{Agent, Approval, Cond, Tool};
+use crate::source::Span;
 
 pub const CHECK: Check = Check {
     code: Code::new("AP209", Severity::Warning),
     name: "approval-never-fires",
     summary: "an approval trigger can never fire on an allowed call",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// The calls a trigger could apply to.
+pub struct Scope {
+    /// `grant `x`` or `the grants of `t``.
+    name: String,
+    span: Span,
+}
+
+/// An approval trigger that fires on no call its scope allows.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    approval: &'m Approval,
+    scope: Scope,
+    /// An allowed call the trigger does not fire on.
+    witness: Witness,
+}
+
+/// A trigger to test: the tool, the calls it could fire on, and one of them.
+struct Trigger<'m> {
+    tool: &'m Tool,
+    approval: &'m Approval,
+    calls: Cond,
+    allowed: Assignment,
+    scope: Scope,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         // Triggers on grants: against their own grant.
         for (gi, g) in agent.grants.iter().enumerate() {
@@ -56,17 +84,17 @@ fn run(cx: &mut Cx<'_>) {
                 continue;
             };
             for a in g.approvals.iter().filter(|a| a.origin.preset.is_none()) {
-                let scope = facts::live(agent, tool, gi);
-                check(
-                    cx,
-                    agent,
+                let t = Trigger {
                     tool,
-                    a,
-                    scope,
-                    &allowed,
-                    &format!("grant `{}`", g.id),
-                    g.origin.span,
-                );
+                    approval: a,
+                    calls: facts::live(agent, tool, gi),
+                    allowed: allowed.clone(),
+                    scope: Scope {
+                        name: format!("grant `{}`", g.id),
+                        span: g.origin.span,
+                    },
+                };
+                found.extend(never_fires(cx, agent, t));
             }
         }
         // Gates: against every grant of the tool.
@@ -81,76 +109,76 @@ fn run(cx: &mut Cx<'_>) {
             let Some(allowed) = cx.permitted(agent, tool) else {
                 continue;
             };
-            let scope = facts::permitted(agent, tool);
             let span = agent
                 .grants
                 .iter()
                 .find(|g| g.tool == gate.tool)
                 .map(|g| g.origin.span)
                 .unwrap_or(agent.span);
-            check(
-                cx,
-                agent,
+            let t = Trigger {
                 tool,
-                &gate.approval,
-                scope,
-                &allowed,
-                &format!("the grants of `{}`", tool.name),
-                span,
-            );
+                approval: &gate.approval,
+                calls: facts::permitted(agent, tool),
+                allowed,
+                scope: Scope {
+                    name: format!("the grants of `{}`", tool.name),
+                    span,
+                },
+            };
+            found.extend(never_fires(cx, agent, t));
         }
     }
+    found
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per kind of trigger, each spelling out its scope"
-)]
-fn check(
-    cx: &mut Cx<'_>,
-    agent: &crate::model::Agent,
-    tool: &crate::model::Tool,
-    a: &Approval,
-    scope: Cond,
-    allowed: &crate::analysis::smt::Assignment,
-    scope_name: &str,
-    scope_span: crate::source::Span,
-) {
+/// The finding when the trigger is satisfiable on its own yet provably
+/// never fires on a call of its scope.
+fn never_fires<'m>(cx: &mut Cx<'m>, agent: &'m Agent, t: Trigger<'m>) -> Option<Finding<'m>> {
+    let (tool, a) = (t.tool, t.approval);
     if a.condition.is_true() {
-        return;
+        return None;
     }
     // A trigger unsatisfiable on its own is AP208's.
-    if cx
-        .sat1(tool, a.condition.clone(), agent, || {
-            format!("whether the condition of `{}` can hold", a.id)
-        })
-        .is_none()
-    {
-        return;
-    }
-    let fires = Cond::and(vec![scope, a.condition.clone()]);
-    let q = crate::analysis::smt::Query::one(tool, fires);
+    cx.sat1(tool, a.condition.clone(), agent, || {
+        format!("whether the condition of `{}` can hold", a.id)
+    })?;
+    let fires = Cond::and(vec![t.calls, a.condition.clone()]);
+    let q = Query::one(tool, fires);
     if cx
         .sat(&q, agent, tool, || {
             format!("whether `{}` can ever fire", a.id)
         })
         .is_some()
-        || !matches!(cx.facts.check(&q), crate::analysis::smt::Answer::Unsat)
+        || !matches!(cx.facts.check(&q), Answer::Unsat)
     {
-        return;
+        return None;
     }
-    let calls = vec![cx.call(agent, tool, allowed, State::default(), Expect::NotDeny)];
+    let calls = vec![cx.call(agent, tool, &t.allowed, State::default(), Expect::NotDeny)];
     let path = vec![
         Step::agent(agent, "calls"),
         Step::tool(tool, format!("allowed; `{}` does not fire", a.id)),
     ];
-    let d = cx
-        .diag(format!("approval trigger `{}` can never fire on a call {scope_name}", a.id))
-        .primary(a.origin.span, "never fires on an allowed call")
-        .secondary(scope_span, "the calls it could apply to")
-        .help(format!(
-            "align the trigger with the grant: every call it was meant for is outside what {scope_name}"
+    Some(Finding {
+        agent,
+        approval: a,
+        scope: t.scope,
+        witness: Witness::new(path, calls),
+    })
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (a, scope) = (f.approval, &f.scope);
+    let d = CHECK
+        .diag(format!(
+            "approval trigger `{}` can never fire on a call {}",
+            a.id, scope.name
         ))
-        .witness(witness(path, calls));
-    cx.report([agent.name.as_str()], d);
+        .primary(a.origin.span, "never fires on an allowed call")
+        .secondary(scope.span, "the calls it could apply to")
+        .help(format!(
+            "align the trigger with the grant: every call it was meant for is outside what {}",
+            scope.name
+        ))
+        .witness(f.witness.json());
+    Report::new([f.agent.name.as_str()], d)
 }

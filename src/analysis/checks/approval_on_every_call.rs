@@ -20,31 +20,43 @@
 //!   approve when urgent by group "support-leads"
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::smt::{Answer, Query};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::Effect;
+use crate::model::{Agent, Effect, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP211", Severity::Warning),
     name: "approval-on-every-call",
     summary: "every call of a read-only tool needs approval",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// A read-only tool every permitted call of which needs approval.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    tool: &'m Tool,
+    /// The grant that allows the witness call.
+    grant: usize,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
-        for tool in cx.granted_tools(agent) {
+        for granted in cx.granted(agent) {
+            let tool = granted.tool;
             if tool.effects.iter().any(|e| *e != Effect::Read) {
                 continue;
             }
             let Some(call) = cx.permitted(agent, tool) else {
                 continue;
             };
-            let q = crate::analysis::smt::Query::one(tool, facts::free(agent, tool));
+            let q = Query::one(tool, facts::free(agent, tool));
             if cx
                 .sat(&q, agent, tool, || {
                     format!(
@@ -53,11 +65,11 @@ fn run(cx: &mut Cx<'_>) {
                     )
                 })
                 .is_some()
-                || !matches!(cx.facts.check(&q), crate::analysis::smt::Answer::Unsat)
+                || !matches!(cx.facts.check(&q), Answer::Unsat)
             {
                 continue;
             }
-            let grant = cx.deciding_grant(agent, tool, &call).unwrap_or(0);
+            let grant = cx.deciding_grant(&granted, &call);
             let calls = vec![cx.call(
                 agent,
                 tool,
@@ -69,15 +81,25 @@ fn run(cx: &mut Cx<'_>) {
                 Step::agent(agent, "reads"),
                 Step::tool(tool, "read only, yet always needs approval"),
             ];
-            let mut d = cx
-                .diag(format!("every call of read-only `{}` by `{}` needs approval", tool.name, agent.name))
-                .primary(cx.grant_span(agent, grant), "approval required on every call")
-                .help("approve on the arguments that make a call risky (`approve when ...`), or narrow the grant instead of asking a human every time");
-            for gate in agent.gates.iter().filter(|g| g.tool == tool.name) {
-                d = d.secondary(gate.approval.origin.span, "this gate fires on every call");
-            }
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str()], d);
+            found.push(Finding {
+                agent,
+                tool,
+                grant,
+                witness: Witness::new(path, calls),
+            });
         }
     }
+    found
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, tool) = (f.agent, f.tool);
+    let mut d = CHECK
+        .diag(format!("every call of read-only `{}` by `{}` needs approval", tool.name, agent.name))
+        .primary(cx.grant_span(agent, f.grant), "approval required on every call")
+        .help("approve on the arguments that make a call risky (`approve when ...`), or narrow the grant instead of asking a human every time");
+    for gate in agent.gates.iter().filter(|g| g.tool == tool.name) {
+        d = d.secondary(gate.approval.origin.span, "this gate fires on every call");
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }

@@ -33,8 +33,9 @@
 //! ```
 
 use crate::analysis::smt::strings::{self, Pattern};
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::smt::Assignment;
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Atom, Cond, Endpoint, StrOperand, Tool, Type};
 
@@ -43,7 +44,7 @@ pub const CHECK: Check = Check {
     name: "browser-console-bypass",
     summary: "a browser tool can open a console where the agent's API grants are narrower",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
@@ -147,10 +148,27 @@ fn api_tool(c: &Console, t: &Tool) -> bool {
         })
 }
 
-fn run(cx: &mut Cx<'_>) {
+/// A browser tool that can open a console whose API tools the agent is
+/// granted more narrowly.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    browser: &'m Tool,
+    console: &'static Console,
+    /// The egress entry the console is reachable through.
+    entry: &'m Endpoint,
+    host: String,
+    apis: Vec<&'m Tool>,
+    /// The grant that allows the browser call.
+    grant: usize,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
-        for browser in cx.granted_tools(agent) {
+        for granted in cx.granted(agent) {
+            let browser = granted.tool;
             if !is_browser(browser) {
                 continue;
             }
@@ -177,19 +195,33 @@ fn run(cx: &mut Cx<'_>) {
                 let Some(call) = reach(cx, agent, browser, &host) else {
                     continue;
                 };
-                finding(cx, agent, browser, console, entry, &host, &apis, call);
+                let grant = cx.deciding_grant(&granted, &call);
+                let calls = vec![cx.call(agent, browser, &call, State::default(), Expect::NotDeny)];
+                let path = vec![
+                    Step::agent(agent, "browses"),
+                    Step::tool(
+                        browser,
+                        format!("opens the {} console at `{host}`", console.service),
+                    ),
+                ];
+                found.push(Finding {
+                    agent,
+                    browser,
+                    console,
+                    entry,
+                    host,
+                    apis,
+                    grant,
+                    witness: Witness::new(path, calls),
+                });
             }
         }
     }
+    found
 }
 
 /// A permitted browser call that opens `host` (any call when the tool takes no URL).
-fn reach(
-    cx: &mut Cx<'_>,
-    agent: &Agent,
-    browser: &Tool,
-    host: &str,
-) -> Option<crate::analysis::smt::Assignment> {
+fn reach(cx: &mut Cx<'_>, agent: &Agent, browser: &Tool, host: &str) -> Option<Assignment> {
     let model = cx.model;
     let browser = model.tools.get(&browser.name)?;
     let url_arg = browser
@@ -233,44 +265,25 @@ fn reach(
     None
 }
 
-#[expect(clippy::too_many_arguments, reason = "everything the finding labels")]
-fn finding(
-    cx: &mut Cx<'_>,
-    agent: &Agent,
-    browser: &Tool,
-    console: &Console,
-    entry: &Endpoint,
-    host: &str,
-    apis: &[&Tool],
-    call: crate::analysis::smt::Assignment,
-) {
-    let grant = cx.deciding_grant(agent, browser, &call).unwrap_or(0);
-    let names: Vec<String> = apis.iter().map(|t| format!("`{}`", t.name)).collect();
-    let mut d = cx
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, browser, console, host) = (f.agent, f.browser, f.console, &f.host);
+    let names: Vec<String> = f.apis.iter().map(|t| format!("`{}`", t.name)).collect();
+    let mut d = CHECK
         .diag(format!(
             "browser tool `{}` of agent `{}` can open the {} console (`{host}`), bypassing its narrower API grants",
             browser.name, agent.name, console.service
         ))
-        .primary(cx.grant_span(agent, grant), "can browse to the console")
-        .secondary(cx.find_in_agent(agent, &entry.display()), "egress allows the console host")
+        .primary(cx.grant_span(agent, f.grant), "can browse to the console")
+        .secondary(cx.find_in_agent(agent, &f.entry.display()), "egress allows the console host")
         .note(format!("API grants for {}: {}", console.service, names.join(", ")))
         .help(format!(
             "narrow the egress allowlist and the browser's `url` constraint so that `{}` is excluded, or drop the browser tool",
             console.host
         ));
-    for t in apis {
+    for t in &f.apis {
         if let Some(g) = agent.grants.iter().position(|g| g.tool == t.name) {
             d = d.secondary(cx.grant_span(agent, g), "the narrower API grant");
         }
     }
-    let calls = vec![cx.call(agent, browser, &call, State::default(), Expect::NotDeny)];
-    let path = vec![
-        Step::agent(agent, "browses"),
-        Step::tool(
-            browser,
-            format!("opens the {} console at `{host}`", console.service),
-        ),
-    ];
-    let d = d.witness(witness(path, calls));
-    cx.report([agent.name.as_str()], d);
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }

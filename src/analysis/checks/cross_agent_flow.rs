@@ -30,91 +30,123 @@
 //! Keep the writer's and the reader's resources apart, reduce what crosses
 //! to typed values, or require approval for the privileged calls.
 
-use crate::analysis::flow::{self, Level};
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, effects, witness, Check, Cx};
+use crate::analysis::flow::{self, Level, Reach};
+use crate::analysis::sinks::{exposures, Exposure, Sink};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
+use crate::model::{Agent, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP205", Severity::Error),
     name: "cross-agent-untrusted-flow",
     summary: "untrusted content crosses agents and reaches a privileged tool without approval",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// Untrusted content that reaches an agent from another agent.
+#[derive(Debug, Clone)]
+pub struct Crossing<'m> {
+    reach: Reach,
+    /// The agent that reads the content, and the tool it reads it with.
+    reader: &'m Agent,
+    tool: &'m Tool,
+}
+
+/// Content crossing agents that reaches the exposure's sink without approval.
+pub struct Finding<'m> {
+    exposure: Exposure<'m, Crossing<'m>>,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
-    for agent in model.agents.values() {
+    let found = exposures(cx, Sink::Privileged, |agent| {
         if flows.untrusted.contains_key(&agent.name) {
-            continue; // reads untrusted content itself: AP201's case
+            return None; // reads untrusted content itself: AP201's case
         }
-        let Some(reach) = flows.untrusted_reach.get(&agent.name) else {
-            continue;
-        };
+        let reach = flows.untrusted_reach.get(&agent.name)?;
         if reach.hops.is_empty() {
-            continue;
+            return None;
         }
-        let src = &reach.source;
-        let (Some(sa), Some(st)) = (model.agents.get(&src.agent), model.tools.get(&src.tool))
-        else {
-            continue;
-        };
-        for tool in cx.granted_tools(agent) {
-            if !tool.effects.iter().any(|e| e.is_privileged()) {
-                continue;
+        Some(Crossing {
+            reach: reach.clone(),
+            reader: model.agents.get(&reach.source.agent)?,
+            tool: model.tools.get(&reach.source.tool)?,
+        })
+    });
+    found
+        .into_iter()
+        .map(|exposure| {
+            let (agent, sink) = (exposure.agent, &exposure.sink);
+            let (mut path, mut calls) =
+                flow::witness_of(cx, &exposure.reach.reach, "returns untrusted content");
+            path.push(Step::tool(
+                sink.tool,
+                format!("{} without approval", effects(sink.tool)),
+            ));
+            calls.push(cx.call(
+                agent,
+                sink.tool,
+                &sink.call,
+                State::default(),
+                Expect::Allow,
+            ));
+            Finding {
+                witness: Witness::new(path, calls),
+                exposure,
             }
-            let Some(call) = cx.free(agent, tool) else {
+        })
+        .collect()
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let Exposure {
+        agent,
+        reach: crossing,
+        sink,
+    } = &f.exposure;
+    let (sa, st, reach, tool) = (crossing.reader, crossing.tool, &crossing.reach, sink.tool);
+    let model = cx.model;
+    let mut d = CHECK
+        .diag(format!(
+            "untrusted input from `{}` in agent `{}` reaches agent `{}`, which can call `{}` without approval",
+            st.name, sa.name, agent.name, tool.name
+        ))
+        .primary(cx.grant_span(agent, sink.grant), format!("allows `{}` ({}) without approval", tool.name, effects(tool)))
+        .secondary(cx.grant_span(sa, reach.source.grant), format!("`{}` reads untrusted `{}`", sa.name, st.name))
+        .note(format!("how it travels: {}", flow::describe_hops(reach)))
+        .help("keep the two agents' resources apart (make the writer's and the reader's constraints disjoint), reduce the untrusted output to a typed value, or require approval for the privileged call");
+    for hop in &reach.hops {
+        if let flow::HopKind::Channel {
+            writer_tool,
+            reader_tool,
+            ..
+        } = &hop.kind
+        {
+            let (Some(from), Some(to)) = (model.agents.get(&hop.from), model.agents.get(&hop.to))
+            else {
                 continue;
             };
-            let grant = cx.deciding_grant(agent, tool, &call).unwrap_or(0);
-            let mut d = cx
-                .diag(format!(
-                    "untrusted input from `{}` in agent `{}` reaches agent `{}`, which can call `{}` without approval",
-                    st.name, sa.name, agent.name, tool.name
-                ))
-                .primary(cx.grant_span(agent, grant), format!("allows `{}` ({}) without approval", tool.name, effects(tool)))
-                .secondary(cx.grant_span(sa, src.grant), format!("`{}` reads untrusted `{}`", sa.name, st.name))
-                .note(format!("how it travels: {}", flow::describe_hops(reach)))
-                .help("keep the two agents' resources apart (make the writer's and the reader's constraints disjoint), reduce the untrusted output to a typed value, or require approval for the privileged call");
-            for hop in &reach.hops {
-                if let flow::HopKind::Channel {
-                    writer_tool,
-                    reader_tool,
-                    ..
-                } = &hop.kind
-                {
-                    let (Some(from), Some(to)) =
-                        (model.agents.get(&hop.from), model.agents.get(&hop.to))
-                    else {
-                        continue;
-                    };
-                    if let Some(g) = from.grants.iter().position(|g| &g.tool == writer_tool) {
-                        d = d.secondary(
-                            cx.grant_span(from, g),
-                            format!("`{}` writes the shared resource", from.name),
-                        );
-                    }
-                    if let Some(g) = to.grants.iter().position(|g| &g.tool == reader_tool) {
-                        d = d.secondary(cx.grant_span(to, g), format!("`{}` reads it", to.name));
-                    }
-                }
+            if let Some(g) = from.grants.iter().position(|g| &g.tool == writer_tool) {
+                d = d.secondary(
+                    cx.grant_span(from, g),
+                    format!("`{}` writes the shared resource", from.name),
+                );
             }
-            if let Level::Untrusted(Some(s)) = &src.level {
-                d = d
-                    .with_severity(Severity::Warning)
-                    .note(format!("the input passes sanitizer `{s}`, which lowers the risk but does not remove it"));
+            if let Some(g) = to.grants.iter().position(|g| &g.tool == reader_tool) {
+                d = d.secondary(cx.grant_span(to, g), format!("`{}` reads it", to.name));
             }
-            let (mut path, mut calls) = flow::witness_of(cx, reach, "returns untrusted content");
-            path.push(Step::tool(
-                tool,
-                format!("{} without approval", effects(tool)),
-            ));
-            calls.push(cx.call(agent, tool, &call, State::default(), Expect::Allow));
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str(), sa.name.as_str()], d);
         }
     }
+    if let Level::Untrusted(Some(s)) = &reach.source.level {
+        d = d.with_severity(Severity::Warning).note(format!(
+            "the input passes sanitizer `{s}`, which lowers the risk but does not remove it"
+        ));
+    }
+    let d = d.witness(f.witness.json());
+    Report::new([agent.name.as_str(), sa.name.as_str()], d)
 }

@@ -32,119 +32,138 @@
 //! Keep the sink internal, require approval for external destinations, or
 //! move the secret-reading tool to an agent that cannot communicate.
 
-use crate::analysis::flow::{self, Level};
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, effects, facts, witness, Check, Cx};
+use crate::analysis::flow::{self, Level, Reach};
+use crate::analysis::sinks::{exposures, Exposure, Sink};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::resources::attr_cond;
-use crate::model::{Cond, Effect, Sensitivity};
+use crate::model::{Agent, Sensitivity, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP204", Severity::Error),
     name: "data-exfiltration",
     summary: "confidential or secret data can reach an external sink without approval",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// Private data that reaches an agent: how, and where it is read.
+#[derive(Debug, Clone)]
+pub struct Data<'m> {
+    reach: Reach,
+    level: Sensitivity,
+    /// The agent and tool that read it.
+    reader: &'m Agent,
+    tool: &'m Tool,
+}
+
+/// Private `data` that can leave through the exposure's sink without approval.
+pub struct Finding<'m> {
+    exposure: Exposure<'m, Data<'m>>,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
-    for agent in model.agents.values() {
-        let Some(reach) = flows.private_reach.get(&agent.name) else {
-            continue;
+    let found = exposures(cx, Sink::External, |agent| {
+        let reach = flows.private_reach.get(&agent.name)?;
+        let src = &reach.source;
+        let Level::Private(level) = src.level else {
+            return None;
         };
-        for tool in cx.granted_tools(agent) {
-            if !tool.effects.contains(&Effect::Communicate)
-                && !tool.effects.contains(&Effect::Network)
-            {
-                continue;
-            }
-            // An external destination: a resource marked external, or none declared.
-            let external = match &tool.resource {
-                Some(r) => match model.resource_types.get(&r.ty) {
-                    Some(ty) => attr_cond(&model.resources, ty, &r.arg, |a| a.external),
-                    None => Cond::False,
-                },
-                None => Cond::True,
-            };
-            if external == Cond::False {
-                continue;
-            }
-            let cond = Cond::and(vec![facts::free(agent, tool), external]);
-            let Some(call) = cx.sat1(tool, cond, agent, || {
-                format!(
-                    "whether `{}` can send to an external destination with `{}` without approval",
-                    agent.name, tool.name
-                )
-            }) else {
-                continue;
-            };
-            let src = &reach.source;
-            let (Some(sa), Some(st)) = (model.agents.get(&src.agent), model.tools.get(&src.tool))
-            else {
-                continue;
-            };
-            let level = match src.level {
-                Level::Private(s) => s,
-                Level::Untrusted(_) => continue,
-            };
-            let grant = cx.deciding_grant(agent, tool, &call).unwrap_or(0);
-            let dest = match &tool.resource {
-                Some(r) => format!(
-                    "external `{}` \"{}\"",
-                    r.ty,
-                    call.args
-                        .get(&r.arg)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .escape_debug()
-                ),
-                None => "a destination it does not declare as a resource".to_string(),
-            };
-            let via = if reach.hops.is_empty() {
-                String::new()
-            } else {
-                format!(" (read by `{}`)", src.agent)
-            };
-            let mut d = cx
-                .diag(format!(
-                    "{} data from `{}`{via} can leave through `{}` in agent `{}`",
-                    level.as_str(),
-                    src.tool,
-                    tool.name,
-                    agent.name
-                ))
-                .primary(cx.grant_span(agent, grant), format!("sends to {dest} without approval"))
-                .secondary(cx.grant_span(sa, src.grant), format!("reads {} data", level.as_str()))
-                .secondary(st.span, "declared here")
-                .help("restrict the sink to internal destinations (`and not resource.external`), require approval for external ones, or keep this data away from agents that can communicate");
-            if level < Sensitivity::Secret {
-                d = d.with_severity(Severity::Warning);
-            }
-            if !reach.hops.is_empty() {
-                d = d.note(format!(
-                    "how the data travels: {}",
-                    flow::describe_hops(reach)
-                ));
-            }
-            if tool.resource.is_none() {
-                d = d.note(format!("`{}` does not name its destination as a resource, so agentpol treats it as external", tool.name));
-            }
-            let (mut path, mut calls) =
-                flow::witness_of(cx, reach, &format!("returns {} data", level.as_str()));
+        Some(Data {
+            reach: reach.clone(),
+            level,
+            reader: model.agents.get(&src.agent)?,
+            tool: model.tools.get(&src.tool)?,
+        })
+    });
+    found
+        .into_iter()
+        .map(|exposure| {
+            let (agent, data, sink) = (exposure.agent, &exposure.reach, &exposure.sink);
+            let (mut path, mut calls) = flow::witness_of(
+                cx,
+                &data.reach,
+                &format!("returns {} data", data.level.as_str()),
+            );
             path.push(Step::tool(
-                tool,
-                format!("sends it out ({})", effects(tool)),
+                sink.tool,
+                format!("sends it out ({})", effects(sink.tool)),
             ));
-            calls.push(cx.call(agent, tool, &call, State::default(), Expect::Allow));
-            let d = d.witness(witness(path, calls));
-            let mut agents = vec![agent.name.as_str()];
-            if src.agent != agent.name {
-                agents.push(src.agent.as_str());
+            calls.push(cx.call(
+                agent,
+                sink.tool,
+                &sink.call,
+                State::default(),
+                Expect::Allow,
+            ));
+            Finding {
+                witness: Witness::new(path, calls),
+                exposure,
             }
-            cx.report(agents, d);
-        }
+        })
+        .collect()
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let Exposure {
+        agent,
+        reach: data,
+        sink,
+    } = &f.exposure;
+    let (tool, reach, level) = (sink.tool, &data.reach, data.level);
+    let src = &reach.source;
+    let dest = match &tool.resource {
+        Some(r) => format!(
+            "external `{}` \"{}\"",
+            r.ty,
+            sink.call
+                .args
+                .get(&r.arg)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .escape_debug()
+        ),
+        None => "a destination it does not declare as a resource".to_string(),
+    };
+    let via = if reach.hops.is_empty() {
+        String::new()
+    } else {
+        format!(" (read by `{}`)", src.agent)
+    };
+    let mut d = CHECK
+        .diag(format!(
+            "{} data from `{}`{via} can leave through `{}` in agent `{}`",
+            level.as_str(),
+            src.tool,
+            tool.name,
+            agent.name
+        ))
+        .primary(cx.grant_span(agent, sink.grant), format!("sends to {dest} without approval"))
+        .secondary(cx.grant_span(data.reader, src.grant), format!("reads {} data", level.as_str()))
+        .secondary(data.tool.span, "declared here")
+        .help("restrict the sink to internal destinations (`and not resource.external`), require approval for external ones, or keep this data away from agents that can communicate");
+    if level < Sensitivity::Secret {
+        d = d.with_severity(Severity::Warning);
     }
+    if !reach.hops.is_empty() {
+        d = d.note(format!(
+            "how the data travels: {}",
+            flow::describe_hops(reach)
+        ));
+    }
+    if tool.resource.is_none() {
+        d = d.note(format!(
+            "`{}` does not name its destination as a resource, so agentpol treats it as external",
+            tool.name
+        ));
+    }
+    let mut agents = vec![agent.name.as_str()];
+    if src.agent != agent.name {
+        agents.push(src.agent.as_str());
+    }
+    Report::new(agents, d.witness(f.witness.json()))
 }

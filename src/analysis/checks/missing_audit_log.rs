@@ -24,27 +24,40 @@
 //! }
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, effects, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
+use crate::model::{Agent, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP219", Severity::Warning),
     name: "missing-audit-log",
     summary: "a privileged action is not logged",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// An agent whose privileged calls go unlogged.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    /// Each unlogged privileged tool, in name order, with the grant that
+    /// allows a call of it; never empty.
+    unlogged: Vec<(&'m Tool, usize)>,
+    /// A call of the first.
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         if agent.audit_fields.contains("tool_call") {
             continue;
         }
         let mut unlogged = Vec::new();
-        for tool in cx.granted_tools(agent) {
+        for granted in cx.granted(agent) {
+            let tool = granted.tool;
             if !tool.effects.iter().any(|e| e.is_privileged()) {
                 continue;
             }
@@ -52,41 +65,58 @@ fn run(cx: &mut Cx<'_>) {
                 continue;
             }
             if let Some(call) = cx.permitted(agent, tool) {
-                unlogged.push((tool, call));
+                unlogged.push((granted, call));
             }
         }
-        let Some((tool, call)) = unlogged.first().cloned() else {
+        let Some((first, call)) = unlogged.first() else {
             continue;
         };
-        let names: Vec<String> = unlogged
-            .iter()
-            .map(|(t, _)| format!("`{}`", t.name))
-            .collect();
-        let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::NotDeny)];
+        let tool = first.tool;
+        let calls = vec![cx.call(agent, tool, call, State::default(), Expect::NotDeny)];
         let path = vec![
             Step::agent(agent, "calls"),
             Step::tool(tool, format!("{}; nothing logged", effects(tool))),
         ];
-        let mut d = cx
-            .diag(format!(
-                "agent `{}` can call privileged {} and nothing about the calls is logged",
-                agent.name,
-                names.join(", ")
-            ))
-            .primary(agent.span, "no `audit [.., tool_call, ..]`")
-            .help(format!(
-                "add `audit [prompt, tool_call, result]` to the agent, or `log {} [...]` with the arguments to record",
-                tool.name
-            ));
-        for (t, c) in &unlogged {
-            if let Some(g) = cx.deciding_grant(agent, t, c) {
-                d = d.secondary(
-                    cx.grant_span(agent, g),
-                    format!("`{}`: {}, unlogged", t.name, effects(t)),
-                );
-            }
-        }
-        let d = d.witness(witness(path, calls));
-        cx.report([agent.name.as_str()], d);
+        let unlogged = unlogged
+            .iter()
+            .map(|(g, c)| (g.tool, cx.deciding_grant(g, c)))
+            .collect();
+        found.push(Finding {
+            agent,
+            unlogged,
+            witness: Witness::new(path, calls),
+        });
     }
+    found
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let agent = f.agent;
+    let names: Vec<String> = f
+        .unlogged
+        .iter()
+        .map(|(t, _)| format!("`{}`", t.name))
+        .collect();
+    let first = f
+        .unlogged
+        .first()
+        .map(|(t, _)| t.name.as_str())
+        .unwrap_or_default();
+    let mut d = CHECK
+        .diag(format!(
+            "agent `{}` can call privileged {} and nothing about the calls is logged",
+            agent.name,
+            names.join(", ")
+        ))
+        .primary(agent.span, "no `audit [.., tool_call, ..]`")
+        .help(format!(
+            "add `audit [prompt, tool_call, result]` to the agent, or `log {first} [...]` with the arguments to record"
+        ));
+    for (t, g) in &f.unlogged {
+        d = d.secondary(
+            cx.grant_span(agent, *g),
+            format!("`{}`: {}, unlogged", t.name, effects(t)),
+        );
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }

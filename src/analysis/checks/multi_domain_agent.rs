@@ -18,34 +18,44 @@
 //! agent finance_helper { domain finance }
 //! ```
 
-use crate::analysis::{check_source, Check, Cx};
+use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
+use crate::model::Agent;
 
 pub const CHECK: Check = Check {
     code: Code::new("AP218", Severity::Warning),
     name: "multi-domain-agent",
     summary: "an agent spans several domains",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: false,
 };
 
-fn run(cx: &mut Cx<'_>) {
-    let model = cx.model;
-    for agent in model.agents.values() {
-        if agent.domains.len() < 2 {
-            continue;
-        }
-        let names: Vec<String> = agent.domains.iter().map(|d| format!("`{d}`")).collect();
-        let d = cx
-            .diag(format!(
-                "agent `{}` spans {} domains: {}",
-                agent.name,
-                agent.domains.len(),
-                names.join(", ")
-            ))
-            .primary(cx.setting_in_agent(agent, "domain"), "several domains")
-            .help("split the agent per domain and delegate between them where needed");
-        cx.report([agent.name.as_str()], d);
-    }
+/// An agent declared in two or more domains.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
+    cx.model
+        .agents
+        .values()
+        .filter(|agent| agent.domains.len() >= 2)
+        .map(|agent| Finding { agent })
+        .collect()
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let agent = f.agent;
+    let names: Vec<String> = agent.domains.iter().map(|d| format!("`{d}`")).collect();
+    let d = CHECK
+        .diag(format!(
+            "agent `{}` spans {} domains: {}",
+            agent.name,
+            agent.domains.len(),
+            names.join(", ")
+        ))
+        .primary(cx.setting_in_agent(agent, "domain"), "several domains")
+        .help("split the agent per domain and delegate between them where needed");
+    Report::new([agent.name.as_str()], d)
 }

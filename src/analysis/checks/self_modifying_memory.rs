@@ -26,31 +26,47 @@
 //! }
 //! ```
 
-use crate::analysis::flow::{self, Level};
+use crate::analysis::flow::{self, Level, Reach};
 use crate::analysis::smt::Assignment;
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::graph::Overlap;
-use crate::model::Memory;
+use crate::model::{Agent, Memory, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP214", Severity::Error),
     name: "self-modifying-memory",
     summary: "an agent reachable by untrusted input writes memory it later reads",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// How the agent writes what it reads back later.
+pub enum Loop<'m> {
+    /// Its declared memory is writable.
+    Memory,
+    /// It writes a resource with `writer` and reads it back with `reader`.
+    Channel { writer: &'m Tool, reader: &'m Tool },
+}
+
+/// An agent reached by untrusted input that writes what it reads back.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    reach: Reach,
+    how: Loop<'m>,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         let Some(reach) = flows.untrusted_reach.get(&agent.name) else {
             continue;
         };
-        let sanitized = matches!(reach.source.level, Level::Untrusted(Some(_)));
         // A channel from the agent to itself: it writes what it reads.
         let own = cx
             .graph
@@ -59,14 +75,10 @@ fn run(cx: &mut Cx<'_>) {
             .find(|(w, r, _)| *w == agent.name && *r == agent.name)
             .map(|(_, _, c)| c.clone());
         let (mut path, mut calls) = flow::witness_of(cx, reach, "returns untrusted content");
-        let mut d = if agent.memory == Memory::Writable {
+        let how = if agent.memory == Memory::Writable {
             path.push(Step::memory(agent, "written by the agent"));
             path.push(Step::agent(agent, "reads it back in later sessions"));
-            cx.diag(format!(
-                "agent `{}` has writable memory and reads untrusted input from `{}`",
-                agent.name, reach.source.tool
-            ))
-            .primary(cx.setting_in_agent(agent, "memory"), "writable memory")
+            Loop::Memory
         } else if let Some(c) = own {
             let (Some(w), Some(r)) = (
                 model.tools.get(&c.writer_tool),
@@ -74,20 +86,6 @@ fn run(cx: &mut Cx<'_>) {
             ) else {
                 continue;
             };
-            let mut d = cx.diag(format!(
-                "agent `{}` writes with `{}` what it reads back with `{}`, and reads untrusted input from `{}`",
-                agent.name, w.name, r.name, reach.source.tool
-            ));
-            if let Some(g) = agent.grants.iter().position(|g| g.tool == w.name) {
-                d = d.primary(cx.grant_span(agent, g), "writes the resource");
-            }
-            if let Some(g) = agent
-                .grants
-                .iter()
-                .position(|g| g.tool == r.name && r.name != w.name)
-            {
-                d = d.secondary(cx.grant_span(agent, g), "reads it back");
-            }
             if let Overlap::Proven(shared) = &c.overlap {
                 path.push(Step::tool(w, "writes"));
                 path.push(Step::resource(
@@ -107,30 +105,72 @@ fn run(cx: &mut Cx<'_>) {
                 calls.push(cx.call(agent, w, &wa, State::default(), Expect::NotDeny));
                 calls.push(cx.call(agent, r, &ra, State::default(), Expect::NotDeny));
             }
-            d
+            Loop::Channel {
+                writer: w,
+                reader: r,
+            }
         } else {
             continue;
         };
-        if let Some(src) = model.agents.get(&reach.source.agent) {
-            d = d.secondary(
-                cx.grant_span(src, reach.source.grant),
-                format!("untrusted input: `{}`", reach.source.tool),
-            );
-        }
-        if !reach.hops.is_empty() {
-            d = d.note(format!(
-                "how the input arrives: {}",
-                flow::describe_hops(reach)
-            ));
-        }
-        if sanitized {
-            d = d.with_severity(Severity::Warning).note(
-                "the input passes a text sanitizer, which lowers the risk but does not remove it",
-            );
-        }
-        let d = d
-            .help("make memory `read_only` (or keep the agent's writes and reads on different resources), or reduce the untrusted input to a typed value")
-            .witness(witness(path, calls));
-        cx.report([agent.name.as_str()], d);
+        found.push(Finding {
+            agent,
+            reach: reach.clone(),
+            how,
+            witness: Witness::new(path, calls),
+        });
     }
+    found
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, reach) = (f.agent, &f.reach);
+    let mut d = match f.how {
+        Loop::Memory => CHECK
+            .diag(format!(
+                "agent `{}` has writable memory and reads untrusted input from `{}`",
+                agent.name, reach.source.tool
+            ))
+            .primary(cx.setting_in_agent(agent, "memory"), "writable memory"),
+        Loop::Channel {
+            writer: w,
+            reader: r,
+        } => {
+            let mut d = CHECK.diag(format!(
+                "agent `{}` writes with `{}` what it reads back with `{}`, and reads untrusted input from `{}`",
+                agent.name, w.name, r.name, reach.source.tool
+            ));
+            if let Some(g) = agent.grants.iter().position(|g| g.tool == w.name) {
+                d = d.primary(cx.grant_span(agent, g), "writes the resource");
+            }
+            if let Some(g) = agent
+                .grants
+                .iter()
+                .position(|g| g.tool == r.name && r.name != w.name)
+            {
+                d = d.secondary(cx.grant_span(agent, g), "reads it back");
+            }
+            d
+        }
+    };
+    if let Some(src) = cx.model.agents.get(&reach.source.agent) {
+        d = d.secondary(
+            cx.grant_span(src, reach.source.grant),
+            format!("untrusted input: `{}`", reach.source.tool),
+        );
+    }
+    if !reach.hops.is_empty() {
+        d = d.note(format!(
+            "how the input arrives: {}",
+            flow::describe_hops(reach)
+        ));
+    }
+    if matches!(reach.source.level, Level::Untrusted(Some(_))) {
+        d = d.with_severity(Severity::Warning).note(
+            "the input passes a text sanitizer, which lowers the risk but does not remove it",
+        );
+    }
+    let d = d
+        .help("make memory `read_only` (or keep the agent's writes and reads on different resources), or reduce the untrusted input to a typed value")
+        .witness(f.witness.json());
+    Report::new([agent.name.as_str()], d)
 }

@@ -24,22 +24,41 @@
 //! deny repo.delete where not repo like "sandbox-*"
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::Cond;
+use crate::model::{Agent, Cond, Grant, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP207", Severity::Warning),
     name: "shadowed-grant",
     summary: "a grant never applies because denies, the budget or the justification rule block it",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// What keeps a grant from ever applying.
+pub enum Blocker {
+    /// The agent's denies cover every call it matches.
+    Denies,
+    /// The budget or the justification rule rejects every call it matches.
+    Context,
+}
+
+/// A satisfiable grant that never applies.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    tool: &'m Tool,
+    grant: &'m Grant,
+    blocker: Blocker,
+    /// A call the grant matches, denied.
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for (agent, gi, g, tool) in model.grants_with_tools() {
         // Unsatisfiable on its own: AP208's case.
         let Some(matched) = cx.sat1(tool, g.condition.clone(), agent, || {
@@ -55,37 +74,52 @@ fn run(cx: &mut Cx<'_>) {
             g.condition.clone(),
             Cond::not(facts::denied(agent, tool)),
         ]);
-        let blocked_by_denies = cx
-            .sat1(tool, not_denied, agent, || {
-                format!("whether a deny covers all of `{}`", g.id)
-            })
-            .is_none();
-        let mut d = cx
-            .diag(format!("grant `{}` never applies", g.id))
-            .primary(g.origin.span, "every call it matches is denied");
-        if blocked_by_denies {
-            for deny in agent.denies.iter().filter(|x| x.tool == g.tool) {
-                d = d.secondary(deny.origin.span, "denies calls this grant matches");
-            }
-            d = d.help("remove the grant, or narrow the deny so that the grant keeps the calls it was written for");
-        } else {
-            d = d
-                    .note(format!(
-                        "every call it matches {}",
-                        if tool.spends.is_some() && agent.budget.is_some() {
-                            "exceeds the session budget or lacks the required justification"
-                        } else {
-                            "lacks the required justification"
-                        }
-                    ))
-                    .help("make the grant's condition compatible with the agent's budget and justification rules, or remove it");
-        }
+        let blocker = match cx.sat1(tool, not_denied, agent, || {
+            format!("whether a deny covers all of `{}`", g.id)
+        }) {
+            None => Blocker::Denies,
+            Some(_) => Blocker::Context,
+        };
         let calls = vec![cx.call(agent, tool, &matched, State::default(), Expect::Deny)];
         let path = vec![
             Step::agent(agent, "calls"),
             Step::tool(tool, format!("matched by `{}` but denied", g.id)),
         ];
-        let d = d.witness(witness(path, calls));
-        cx.report([agent.name.as_str()], d);
+        found.push(Finding {
+            agent,
+            tool,
+            grant: g,
+            blocker,
+            witness: Witness::new(path, calls),
+        });
     }
+    found
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, tool, g) = (f.agent, f.tool, f.grant);
+    let mut d = CHECK
+        .diag(format!("grant `{}` never applies", g.id))
+        .primary(g.origin.span, "every call it matches is denied");
+    match f.blocker {
+        Blocker::Denies => {
+            for deny in agent.denies.iter().filter(|x| x.tool == g.tool) {
+                d = d.secondary(deny.origin.span, "denies calls this grant matches");
+            }
+            d = d.help("remove the grant, or narrow the deny so that the grant keeps the calls it was written for");
+        }
+        Blocker::Context => {
+            d = d
+                .note(format!(
+                    "every call it matches {}",
+                    if tool.spends.is_some() && agent.budget.is_some() {
+                        "exceeds the session budget or lacks the required justification"
+                    } else {
+                        "lacks the required justification"
+                    }
+                ))
+                .help("make the grant's condition compatible with the agent's budget and justification rules, or remove it");
+        }
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }

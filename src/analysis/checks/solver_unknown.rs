@@ -25,35 +25,48 @@
 //! ```
 
 use crate::analysis::facts::Undecided;
-use crate::analysis::{check_source, Check, Cx};
+use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
+use crate::model::Agent;
 
 pub const CHECK: Check = Check {
     code: Code::new("AP301", Severity::Error),
     name: "solver-unknown",
     summary: "the solver could not decide a question, so a property is unproven",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: false,
 };
 
-/// Reported where the question arises (see `Cx::sat`), not by a pass of its own.
-fn run(_: &mut Cx<'_>) {}
+/// A question left open, and the agent it was asked about.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    undecided: Undecided,
+}
 
-pub(crate) fn report(cx: &mut Cx<'_>, u: &Undecided) {
+/// The questions left open since the last call: they arise inside other
+/// checks (see `Cx::sat`), which is why `analysis::run` calls this after
+/// each of them.
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
-    let Some(agent) = model.agents.get(&u.agent) else {
-        return;
-    };
-    let mut d = cx
+    std::mem::take(&mut cx.facts.undecided)
+        .into_iter()
+        .filter_map(|undecided| {
+            let agent = model.agents.get(&undecided.agent)?;
+            Some(Finding { agent, undecided })
+        })
+        .collect()
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, u) = (f.agent, &f.undecided);
+    let mut d = CHECK
         .diag(format!("could not decide {}", u.question))
         .primary(agent.span, "property unproven for this agent")
         .note(format!("the solver answered unknown: {}", u.reason))
         .help("simplify the conditions involved, or raise `[analysis] rlimit` in agentpol.toml");
-    if let Some(t) = model.tools.get(&u.tool) {
-        if let Some(g) = agent.grants.iter().find(|g| g.tool == t.name) {
-            d = d.secondary(g.origin.span, format!("a grant of `{}`", t.name));
-        }
+    if let Some(g) = agent.grants.iter().find(|g| g.tool == u.tool) {
+        d = d.secondary(g.origin.span, format!("a grant of `{}`", u.tool));
     }
-    cx.report([agent.name.as_str()], d);
+    Report::new([agent.name.as_str()], d)
 }

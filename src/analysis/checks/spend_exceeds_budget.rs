@@ -36,8 +36,8 @@
 //! ```
 
 use crate::analysis::smt::{Answer, Assignment, IntArg};
-use crate::analysis::witness::{Call, Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Call, Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Granted, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Money, Tool, Window};
 use std::collections::BTreeSet;
@@ -47,7 +47,7 @@ pub const CHECK: Check = Check {
     name: "spend-exceeds-budget",
     summary: "what an agent or its delegates can spend per session exceeds or escapes its budget",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
@@ -55,6 +55,7 @@ pub const CHECK: Check = Check {
 struct Line<'m> {
     agent: &'m Agent,
     tool: &'m Tool,
+    granted: Granted<'m>,
     call: Assignment,
     cap: i64,
     currency: String,
@@ -63,7 +64,8 @@ struct Line<'m> {
 
 fn lines<'m>(cx: &mut Cx<'m>, agent: &'m Agent) -> Vec<Line<'m>> {
     let mut out = Vec::new();
-    for tool in cx.granted_tools(agent) {
+    for granted in cx.granted(agent) {
+        let tool = granted.tool;
         let Some(arg) = &tool.spends else { continue };
         let permitted = facts::permitted(agent, tool);
         let call = match cx
@@ -102,6 +104,7 @@ fn lines<'m>(cx: &mut Cx<'m>, agent: &'m Agent) -> Vec<Line<'m>> {
         out.push(Line {
             agent,
             tool,
+            granted,
             call,
             cap,
             currency,
@@ -135,136 +138,256 @@ fn money(minor: i128, currency: &str) -> String {
     .display()
 }
 
-fn run(cx: &mut Cx<'_>) {
+/// Why an agent without a budget can spend without bound.
+pub enum Unbound {
+    /// The tool's calls have no cap.
+    NoCap,
+    /// The tool has no session call limit.
+    NoLimit,
+}
+
+/// What one agent, or it and its delegates, can spend beyond a bound.
+pub enum Finding<'m> {
+    /// (a) No session budget, and a spend tool without a cap or a limit.
+    Unbounded {
+        agent: &'m Agent,
+        tool: &'m Tool,
+        why: Unbound,
+        currency: String,
+        grant: usize,
+        witness: Witness,
+    },
+    /// (b) The agents it delegates to can spend more than its budget.
+    Delegates {
+        agent: &'m Agent,
+        budget: &'m Money,
+        group: BTreeSet<String>,
+        /// What the group can spend per session; `None` is unbounded.
+        total: Option<i128>,
+        /// The delegates' spend grants: agent, grant and cap per call.
+        spenders: Vec<(&'m Agent, usize, i64)>,
+        witness: Witness,
+    },
+    /// (c) Its own caps and call limits exceed its budget.
+    OwnCaps {
+        agent: &'m Agent,
+        budget: &'m Money,
+        /// What the caps and limits allow; `None` is unbounded.
+        raw: Option<i128>,
+        witness: Witness,
+    },
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
     let mut by_agent = std::collections::BTreeMap::new();
     for agent in model.agents.values() {
         by_agent.insert(agent.name.clone(), lines(cx, agent));
     }
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         let own = by_agent.get(&agent.name).map(Vec::as_slice).unwrap_or(&[]);
-        match &agent.budget {
-            None => {
-                // (a) no budget and no bound.
-                let Some(l) = own.iter().find(|l| l.cap == i64::MAX || l.limit.is_none()) else {
-                    continue;
-                };
-                let why = if l.cap == i64::MAX {
-                    format!("`{}` has no per-call cap", l.tool.name)
-                } else {
-                    format!("`{}` has no session call limit", l.tool.name)
-                };
-                let calls =
-                    vec![cx.call(agent, l.tool, &l.call, State::default(), Expect::NotDeny)];
-                let path = vec![
-                    Step::agent(agent, "no session budget"),
-                    Step::tool(l.tool, "spends, as often as it likes"),
-                ];
-                let grant = cx.deciding_grant(agent, l.tool, &l.call).unwrap_or(0);
-                let d = cx
-                    .diag(format!("`{}` can spend without bound per session: it has no session budget and {why}", agent.name))
-                    .primary(cx.grant_span(agent, grant), "spends with no bound per session")
-                    .secondary(agent.span, "no `budget` declared")
-                    .help(format!(
-                        "declare a session budget (`budget {} per session`), cap each call (`where {} <= ...`) and limit the calls (`limit {} N per session`)",
-                        money(10_000, &l.currency),
-                        l.tool.spends.as_deref().unwrap_or("amount"),
-                        l.tool.name
-                    ))
-                    .witness(witness(path, calls));
-                cx.report([agent.name.as_str()], d);
+        let finding = match &agent.budget {
+            None => unbounded(cx, agent, own),
+            Some(budget) => delegates_escape(cx, &by_agent, agent, budget)
+                .or_else(|| own_caps(cx, agent, budget, own)),
+        };
+        found.extend(finding);
+    }
+    found
+}
+
+/// (a) no budget and no bound.
+fn unbounded<'m>(cx: &mut Cx<'m>, agent: &'m Agent, own: &[Line<'m>]) -> Option<Finding<'m>> {
+    let l = own
+        .iter()
+        .find(|l| l.cap == i64::MAX || l.limit.is_none())?;
+    let why = if l.cap == i64::MAX {
+        Unbound::NoCap
+    } else {
+        Unbound::NoLimit
+    };
+    let calls = vec![cx.call(agent, l.tool, &l.call, State::default(), Expect::NotDeny)];
+    let path = vec![
+        Step::agent(agent, "no session budget"),
+        Step::tool(l.tool, "spends, as often as it likes"),
+    ];
+    let grant = cx.deciding_grant(&l.granted, &l.call);
+    Some(Finding::Unbounded {
+        agent,
+        tool: l.tool,
+        why,
+        currency: l.currency.clone(),
+        grant,
+        witness: Witness::new(path, calls),
+    })
+}
+
+/// (b) the delegates escape the budget.
+fn delegates_escape<'m>(
+    cx: &mut Cx<'m>,
+    by_agent: &std::collections::BTreeMap<String, Vec<Line<'m>>>,
+    agent: &'m Agent,
+    budget: &'m Money,
+) -> Option<Finding<'m>> {
+    let model = cx.model;
+    let group = delegates(model, agent);
+    let budget_minor = i128::from(budget.minor);
+    let cur = budget.currency.as_str();
+    let mut total = Some(0i128);
+    let mut all: Vec<&Line<'_>> = Vec::new();
+    for name in std::iter::once(&agent.name).chain(group.iter()) {
+        let (Some(a), Some(ls)) = (model.agents.get(name), by_agent.get(name)) else {
+            continue;
+        };
+        total = match (total, capacity(a, ls, cur)) {
+            (Some(t), Some(c)) => Some(t + c),
+            _ => None,
+        };
+        all.extend(ls.iter().filter(|l| l.currency == cur));
+    }
+    if group.is_empty() || total.is_some_and(|t| t <= budget_minor) {
+        return None;
+    }
+    let (mut path, calls) = sequence(cx, &all, budget_minor);
+    path.insert(
+        0,
+        Step::agent(
+            agent,
+            format!(
+                "has a budget of {} and delegates the work",
+                budget.display()
+            ),
+        ),
+    );
+    let spenders = all
+        .iter()
+        .filter(|l| l.agent.name != agent.name)
+        .map(|l| (l.agent, cx.deciding_grant(&l.granted, &l.call), l.cap))
+        .collect();
+    Some(Finding::Delegates {
+        agent,
+        budget,
+        group,
+        total,
+        spenders,
+        witness: Witness::new(path, calls),
+    })
+}
+
+/// (c) the agent's own caps and limits exceed its budget.
+fn own_caps<'m>(
+    cx: &mut Cx<'m>,
+    agent: &'m Agent,
+    budget: &'m Money,
+    own: &[Line<'m>],
+) -> Option<Finding<'m>> {
+    let budget_minor = i128::from(budget.minor);
+    let cur = budget.currency.as_str();
+    let own_cur: Vec<&Line<'_>> = own.iter().filter(|l| l.currency == cur).collect();
+    let mut raw = Some(0i128);
+    for l in &own_cur {
+        raw = match (raw, l.limit) {
+            (Some(t), Some(n)) if l.cap < i64::MAX => Some(t + i128::from(l.cap) * i128::from(n)),
+            _ => None,
+        };
+    }
+    if own_cur.is_empty() || raw.is_some_and(|r| r <= budget_minor) {
+        return None;
+    }
+    let (path, calls) = sequence(cx, &own_cur, budget_minor);
+    Some(Finding::OwnCaps {
+        agent,
+        budget,
+        raw,
+        witness: Witness::new(path, calls),
+    })
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    match f {
+        Finding::Unbounded {
+            agent,
+            tool,
+            why,
+            currency,
+            grant,
+            witness,
+        } => {
+            let why = match why {
+                Unbound::NoCap => format!("`{}` has no per-call cap", tool.name),
+                Unbound::NoLimit => format!("`{}` has no session call limit", tool.name),
+            };
+            let d = CHECK
+                .diag(format!("`{}` can spend without bound per session: it has no session budget and {why}", agent.name))
+                .primary(cx.grant_span(agent, *grant), "spends with no bound per session")
+                .secondary(agent.span, "no `budget` declared")
+                .help(format!(
+                    "declare a session budget (`budget {} per session`), cap each call (`where {} <= ...`) and limit the calls (`limit {} N per session`)",
+                    money(10_000, currency),
+                    tool.spends.as_deref().unwrap_or("amount"),
+                    tool.name
+                ))
+                .witness(witness.json());
+            Report::new([agent.name.as_str()], d)
+        }
+        Finding::Delegates {
+            agent,
+            budget,
+            group,
+            total,
+            spenders,
+            witness,
+        } => {
+            let cur = budget.currency.as_str();
+            let names: Vec<String> = group.iter().map(|g| format!("`{g}`")).collect();
+            let amount = total
+                .map(|t| money(t, cur))
+                .unwrap_or_else(|| "without bound".into());
+            let mut d = CHECK
+                .diag(format!(
+                    "`{}` has a session budget of {}, but with the agents it delegates to ({}) it can spend {amount} per session",
+                    agent.name,
+                    budget.display(),
+                    names.join(", ")
+                ))
+                .primary(cx.setting_in_agent(agent, "budget"), "this budget does not bind the delegates")
+                .help("give every delegate its own budget and make the budgets add up, or lower the delegates' caps and call limits");
+            for (a, g, cap) in spenders {
+                d = d.secondary(
+                    cx.grant_span(a, *g),
+                    format!(
+                        "`{}` spends up to {} per call",
+                        a.name,
+                        money(i128::from(*cap), cur)
+                    ),
+                );
             }
-            Some(budget) => {
-                let group = delegates(model, agent);
-                let budget_minor = i128::from(budget.minor);
-                let cur = budget.currency.as_str();
-                let mut total = Some(0i128);
-                let mut all: Vec<&Line<'_>> = Vec::new();
-                for name in std::iter::once(&agent.name).chain(group.iter()) {
-                    let (Some(a), Some(ls)) = (model.agents.get(name), by_agent.get(name)) else {
-                        continue;
-                    };
-                    total = match (total, capacity(a, ls, cur)) {
-                        (Some(t), Some(c)) => Some(t + c),
-                        _ => None,
-                    };
-                    all.extend(ls.iter().filter(|l| l.currency == cur));
-                }
-                if !group.is_empty() && total.is_none_or(|t| t > budget_minor) {
-                    // (b) the delegates escape the budget.
-                    let names: Vec<String> = group.iter().map(|g| format!("`{g}`")).collect();
-                    let amount = total
-                        .map(|t| money(t, cur))
-                        .unwrap_or_else(|| "without bound".into());
-                    let (mut path, calls) = sequence(cx, &all, budget_minor);
-                    path.insert(
-                        0,
-                        Step::agent(
-                            agent,
-                            format!(
-                                "has a budget of {} and delegates the work",
-                                budget.display()
-                            ),
-                        ),
-                    );
-                    let mut d = cx
-                        .diag(format!(
-                            "`{}` has a session budget of {}, but with the agents it delegates to ({}) it can spend {amount} per session",
-                            agent.name,
-                            budget.display(),
-                            names.join(", ")
-                        ))
-                        .primary(cx.setting_in_agent(agent, "budget"), "this budget does not bind the delegates")
-                        .help("give every delegate its own budget and make the budgets add up, or lower the delegates' caps and call limits");
-                    for l in all.iter().filter(|l| l.agent.name != agent.name) {
-                        if let Some(g) = cx.deciding_grant(l.agent, l.tool, &l.call) {
-                            d = d.secondary(
-                                cx.grant_span(l.agent, g),
-                                format!(
-                                    "`{}` spends up to {} per call",
-                                    l.agent.name,
-                                    money(i128::from(l.cap), cur)
-                                ),
-                            );
-                        }
-                    }
-                    let d = d.witness(witness(path, calls));
-                    let mut agents = vec![agent.name.as_str()];
-                    agents.extend(group.iter().map(String::as_str));
-                    cx.report(agents, d);
-                    continue;
-                }
-                // (c) the agent's own caps and limits exceed its budget.
-                let own_cur: Vec<&Line<'_>> = own.iter().filter(|l| l.currency == cur).collect();
-                let mut raw = Some(0i128);
-                for l in &own_cur {
-                    raw = match (raw, l.limit) {
-                        (Some(t), Some(n)) if l.cap < i64::MAX => {
-                            Some(t + i128::from(l.cap) * i128::from(n))
-                        }
-                        _ => None,
-                    };
-                }
-                if own_cur.is_empty() || raw.is_some_and(|r| r <= budget_minor) {
-                    continue;
-                }
-                let (path, calls) = sequence(cx, &own_cur, budget_minor);
-                let amount = raw
-                    .map(|t| money(t, cur))
-                    .unwrap_or_else(|| "an unbounded amount".into());
-                let d = cx
-                    .diag(format!(
-                        "the caps and call limits of `{}` allow {amount} per session, more than its budget of {}",
-                        agent.name,
-                        budget.display()
-                    ))
-                    .with_severity(Severity::Info)
-                    .primary(cx.setting_in_agent(agent, "budget"), "only this budget stops spending")
-                    .note("the last witness call is denied by the budget check alone")
-                    .help("lower the per-call caps or the session limits so that they fit the budget")
-                    .witness(witness(path, calls));
-                cx.report([agent.name.as_str()], d);
-            }
+            let mut agents = vec![agent.name.as_str()];
+            agents.extend(group.iter().map(String::as_str));
+            Report::new(agents, d.witness(witness.json()))
+        }
+        Finding::OwnCaps {
+            agent,
+            budget,
+            raw,
+            witness,
+        } => {
+            let amount = raw
+                .map(|t| money(t, &budget.currency))
+                .unwrap_or_else(|| "an unbounded amount".into());
+            let d = CHECK
+                .diag(format!(
+                    "the caps and call limits of `{}` allow {amount} per session, more than its budget of {}",
+                    agent.name,
+                    budget.display()
+                ))
+                .with_severity(Severity::Info)
+                .primary(cx.setting_in_agent(agent, "budget"), "only this budget stops spending")
+                .note("the last witness call is denied by the budget check alone")
+                .help("lower the per-call caps or the session limits so that they fit the budget")
+                .witness(witness.json());
+            Report::new([agent.name.as_str()], d)
         }
     }
 }

@@ -21,8 +21,8 @@
 //! allow chat.post
 //! ```
 
-use crate::analysis::suppress::parse_inline;
-use crate::analysis::{check_source, lookup, Check, Cx};
+use crate::analysis::suppress::{parse_inline, Inline};
+use crate::analysis::{check_source, lookup, render, Check, Cx, Report};
 use crate::diagnostics::{codes, Code, Severity};
 
 pub const CHECK: Check = Check {
@@ -30,36 +30,62 @@ pub const CHECK: Check = Check {
     name: "suppression-without-reason",
     summary: "an inline suppression has no reason or names no known code",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: false,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// What is wrong with an inline suppression.
+pub enum Finding {
+    /// The comment does not parse.
+    Unreadable(Inline, String),
+    /// It gives no reason.
+    NoReason(Inline),
+    /// It names codes agentpol does not report.
+    UnknownCodes(Inline, Vec<String>),
+}
+
+fn run(cx: &mut Cx<'_>) -> Vec<Finding> {
+    let mut found = Vec::new();
     for s in parse_inline(cx.sources) {
-        let unknown: Vec<&String> = s
+        let unknown: Vec<String> = s
             .codes
             .iter()
             .filter(|c| lookup(c).is_none() && codes::lookup(c).is_none())
+            .cloned()
             .collect();
-        let d = if let Some(e) = &s.error {
-            cx.diag(format!("unreadable suppression: {e}"))
-                .primary(s.span, "suppresses nothing")
-                .help("write `# agentpol: allow AP201 reason \"why this is acceptable\"`")
+        if let Some(e) = s.error.clone() {
+            found.push(Finding::Unreadable(s, e));
         } else if s.reason.is_none() {
-            cx.diag("suppression without a reason")
-                .primary(s.span, "suppresses nothing until it says why")
-                .help("add `reason \"...\"`: why the finding is acceptable, and where that was decided")
+            found.push(Finding::NoReason(s));
         } else if !unknown.is_empty() {
-            let names: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
-            cx.diag(format!(
-                "suppression names unknown code {}",
-                names.join(", ")
-            ))
-            .primary(s.span, "not a code agentpol reports")
-            .help("run `agentpol check --list-checks` for the codes")
-        } else {
-            continue;
-        };
-        cx.report([], d);
+            found.push(Finding::UnknownCodes(s, unknown));
+        }
     }
+    found
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding) -> Report {
+    let d = match f {
+        Finding::Unreadable(s, e) => CHECK
+            .diag(format!("unreadable suppression: {e}"))
+            .primary(s.span, "suppresses nothing")
+            .help("write `# agentpol: allow AP201 reason \"why this is acceptable\"`"),
+        Finding::NoReason(s) => CHECK
+            .diag("suppression without a reason")
+            .primary(s.span, "suppresses nothing until it says why")
+            .help(
+                "add `reason \"...\"`: why the finding is acceptable, and where that was decided",
+            ),
+        Finding::UnknownCodes(s, unknown) => {
+            let names: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
+            CHECK
+                .diag(format!(
+                    "suppression names unknown code {}",
+                    names.join(", ")
+                ))
+                .primary(s.span, "not a code agentpol reports")
+                .help("run `agentpol check --list-checks` for the codes")
+        }
+    };
+    Report::new([], d)
 }

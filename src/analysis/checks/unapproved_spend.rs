@@ -28,10 +28,10 @@
 //! session budget and a call limit, and suppress this finding with a reason.
 
 use crate::analysis::smt::{Answer, IntArg};
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::{Atom, Cond, IntOperand, Money};
+use crate::model::{Agent, Atom, Cond, IntOperand, Money, Tool};
 use crate::syntax::ast::CmpOp;
 
 pub const CHECK: Check = Check {
@@ -39,14 +39,29 @@ pub const CHECK: Check = Check {
     name: "unapproved-spend",
     summary: "a positive amount can be spent without approval",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// A spend tool `agent` can call with a positive amount and no approval.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    tool: &'m Tool,
+    /// The money argument spent.
+    arg: &'m str,
+    /// The largest amount per call found, if the call names one.
+    amount: Option<Money>,
+    /// The grant that allows the call.
+    grant: usize,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
+    let mut found = Vec::new();
     let agents: Vec<_> = cx.agents().collect();
     for agent in agents {
-        for tool in cx.granted_tools(agent) {
+        for granted in cx.granted(agent) {
+            let tool = granted.tool;
             let Some(arg) = &tool.spends else { continue };
             let positive = Cond::Atom(Atom::IntCmp {
                 operand: IntOperand::MoneyMinor(arg.clone()),
@@ -78,39 +93,59 @@ fn run(cx: &mut Cx<'_>) {
                     currency: v.get("currency")?.as_str()?.to_string(),
                 })
             });
-            let how_much = match &amount {
-                Some(m) if m.minor == i64::MAX => "any amount".to_string(),
-                Some(m) => format!("up to {} per call", m.display()),
-                None => "a positive amount".to_string(),
-            };
-            let grant = cx.deciding_grant(agent, tool, &call).unwrap_or(0);
-            let mut d = cx
-                .diag(format!(
-                    "`{}` can spend {how_much} with `{}` without approval",
-                    agent.name, tool.name
-                ))
-                .primary(cx.grant_span(agent, grant), "allows spending without approval")
-                .secondary(tool.span, format!("spends `{arg}`"))
-                .help(format!(
-                    "add `approve when {arg} > {} by group \"...\"` to the grant, or a gate `approve {} when ... by group \"...\"`",
-                    zero(tool, agent),
-                    tool.name
-                ));
-            if let Some(n) = cx.preset_note(agent, grant) {
-                d = d.note(n);
-            }
-            if agent.budget.is_none() {
-                d = d.note(format!("`{}` has no session budget either", agent.name));
-            }
+            let grant = cx.deciding_grant(&granted, &call);
             let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::Allow)];
             let path = vec![
                 Step::agent(agent, "decides to pay"),
-                Step::tool(tool, format!("spends {how_much} without approval")),
+                Step::tool(
+                    tool,
+                    format!("spends {} without approval", how_much(&amount)),
+                ),
             ];
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str()], d);
+            found.push(Finding {
+                agent,
+                tool,
+                arg,
+                amount,
+                grant,
+                witness: Witness::new(path, calls),
+            });
         }
     }
+    found
+}
+
+fn how_much(amount: &Option<Money>) -> String {
+    match amount {
+        Some(m) if m.minor == i64::MAX => "any amount".to_string(),
+        Some(m) => format!("up to {} per call", m.display()),
+        None => "a positive amount".to_string(),
+    }
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, tool, arg) = (f.agent, f.tool, f.arg);
+    let mut d = CHECK
+        .diag(format!(
+            "`{}` can spend {} with `{}` without approval",
+            agent.name,
+            how_much(&f.amount),
+            tool.name
+        ))
+        .primary(cx.grant_span(agent, f.grant), "allows spending without approval")
+        .secondary(tool.span, format!("spends `{arg}`"))
+        .help(format!(
+            "add `approve when {arg} > {} by group \"...\"` to the grant, or a gate `approve {} when ... by group \"...\"`",
+            zero(tool, agent),
+            tool.name
+        ));
+    if let Some(n) = cx.preset_note(agent, f.grant) {
+        d = d.note(n);
+    }
+    if agent.budget.is_none() {
+        d = d.note(format!("`{}` has no session budget either", agent.name));
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }
 
 /// `USD 0.00` in the tool's (or budget's) currency.

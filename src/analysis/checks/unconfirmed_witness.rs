@@ -17,45 +17,48 @@
 //! Evaluate the printed request with `agentpol eval` to see the actual
 //! decision, and report the discrepancy.
 
-use crate::analysis::witness::Expect;
-use crate::analysis::{check_source, Check, Cx};
+use crate::analysis::witness::Unconfirmed;
+use crate::analysis::{check_source, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::eval::Decision;
-use crate::model::{Agent, Tool};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP302", Severity::Error),
     name: "unconfirmed-witness",
     summary: "a witness call is not decided as the finding claims",
     source: check_source!(),
-    run,
+    run: |_| Vec::new(),
     witness: false,
 };
 
-/// Reported where witnesses are made (see `Cx::call`).
-fn run(_: &mut Cx<'_>) {}
+/// A witness call of `check` the reference evaluator does not confirm.
+pub struct Finding<'a> {
+    pub check: &'a Check,
+    pub call: Unconfirmed,
+}
 
-pub(crate) fn report(
-    cx: &mut Cx<'_>,
-    check: &Check,
-    agent: &Agent,
-    tool: &Tool,
-    request: &serde_json::Value,
-    expect: Expect,
-    decision: &Decision,
-) {
-    let d = cx
+/// The unconfirmed witnesses `check` made: they are recorded where witnesses
+/// are made (see `Cx::call`), so `analysis::run` calls this after each check.
+pub(crate) fn reports(cx: &mut Cx<'_>, check: &Check) -> Vec<Report> {
+    std::mem::take(&mut cx.unconfirmed)
+        .into_iter()
+        .map(|call| diagnostic(cx, &Finding { check, call }))
+        .collect()
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let u = &f.call;
+    let d = CHECK
         .diag(format!(
             "{} produced a witness call of `{}` by `{}` that the reference evaluator decides as {}, not {}",
-            check.code,
-            tool.name,
-            agent.name,
-            decision.decision.as_str(),
-            expect.describe()
+            f.check.code,
+            u.tool,
+            u.agent,
+            u.decision.decision.as_str(),
+            u.expect.describe()
         ))
-        .primary(agent.span, "unconfirmed witness")
-        .note(format!("request: {}", serde_json::to_string(request).unwrap_or_default()))
-        .note(format!("reasons: {}", decision.reasons.join("; ")))
+        .primary(u.agent_span, "unconfirmed witness")
+        .note(format!("request: {}", serde_json::to_string(&u.request).unwrap_or_default()))
+        .note(format!("reasons: {}", u.decision.reasons.join("; ")))
         .help("this is a bug in agentpol's analyzer: please report it with the policy");
-    cx.report([agent.name.as_str()], d);
+    Report::new([u.agent.as_str()], d)
 }

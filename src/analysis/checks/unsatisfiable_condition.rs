@@ -27,7 +27,7 @@
 //!   approve when vendor in ["a", "b"] by group "finance"
 //! ```
 
-use crate::analysis::{check_source, Check, Cx};
+use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Cond, Tool};
 use crate::source::Span;
@@ -37,100 +37,152 @@ pub const CHECK: Check = Check {
     name: "unsatisfiable-condition",
     summary: "a rule's condition can never hold",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: false,
 };
 
-fn run(cx: &mut Cx<'_>) {
-    let model = cx.model;
-    for agent in model.agents.values() {
-        for g in &agent.grants {
-            let Some(tool) = model.tools.get(&g.tool) else {
-                continue;
-            };
-            if g.origin.preset.is_none() {
-                test(cx, agent, tool, &g.condition, &g.id, "grant", g.origin.span);
-            }
-            for a in g.approvals.iter().filter(|a| a.origin.preset.is_none()) {
-                test(
-                    cx,
-                    agent,
-                    tool,
-                    &a.condition,
-                    &a.id,
-                    "approval trigger",
-                    a.origin.span,
-                );
-            }
-        }
-        for d in agent.denies.iter().filter(|d| d.origin.preset.is_none()) {
-            let Some(tool) = model.tools.get(&d.tool) else {
-                continue;
-            };
-            test(cx, agent, tool, &d.condition, &d.id, "deny", d.origin.span);
-        }
-        for gate in agent
-            .gates
-            .iter()
-            .filter(|g| g.approval.origin.preset.is_none())
-        {
-            let Some(tool) = model.tools.get(&gate.tool) else {
-                continue;
-            };
-            let a = &gate.approval;
-            test(
-                cx,
-                agent,
-                tool,
-                &a.condition,
-                &a.id,
-                "approval trigger",
-                a.origin.span,
-            );
-        }
-    }
+/// The kind of rule a condition belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Grant,
+    Deny,
+    /// An approval trigger on a grant, or a gate.
+    Approval,
 }
 
-fn test(
-    cx: &mut Cx<'_>,
-    agent: &Agent,
-    tool: &Tool,
-    cond: &Cond,
-    id: &str,
-    what: &str,
+/// A rule whose condition the solver proves unsatisfiable.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    rule: Rule,
+    id: &'m str,
     span: Span,
-) {
-    if cond.is_true() {
-        return;
+    /// The condition compiled to a constant `false` (resource attributes no
+    /// declared resource has).
+    constant: bool,
+}
+
+/// One rule's condition to test.
+struct Candidate<'m> {
+    tool: &'m Tool,
+    cond: &'m Cond,
+    rule: Rule,
+    id: &'m str,
+    span: Span,
+}
+
+/// The agent's own rules (not a preset's) with their tools, in order.
+fn candidates<'m>(cx: &Cx<'m>, agent: &'m Agent) -> Vec<Candidate<'m>> {
+    let model = cx.model;
+    let mut out = Vec::new();
+    for g in &agent.grants {
+        let Some(tool) = model.tools.get(&g.tool) else {
+            continue;
+        };
+        if g.origin.preset.is_none() {
+            out.push(Candidate {
+                tool,
+                cond: &g.condition,
+                rule: Rule::Grant,
+                id: &g.id,
+                span: g.origin.span,
+            });
+        }
+        for a in g.approvals.iter().filter(|a| a.origin.preset.is_none()) {
+            out.push(Candidate {
+                tool,
+                cond: &a.condition,
+                rule: Rule::Approval,
+                id: &a.id,
+                span: a.origin.span,
+            });
+        }
     }
-    let q = crate::analysis::smt::Query::one(tool, cond.clone());
+    for d in agent.denies.iter().filter(|d| d.origin.preset.is_none()) {
+        let Some(tool) = model.tools.get(&d.tool) else {
+            continue;
+        };
+        out.push(Candidate {
+            tool,
+            cond: &d.condition,
+            rule: Rule::Deny,
+            id: &d.id,
+            span: d.origin.span,
+        });
+    }
+    for gate in agent
+        .gates
+        .iter()
+        .filter(|g| g.approval.origin.preset.is_none())
+    {
+        let Some(tool) = model.tools.get(&gate.tool) else {
+            continue;
+        };
+        let a = &gate.approval;
+        out.push(Candidate {
+            tool,
+            cond: &a.condition,
+            rule: Rule::Approval,
+            id: &a.id,
+            span: a.origin.span,
+        });
+    }
+    out
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
+    let model = cx.model;
+    let mut found = Vec::new();
+    for agent in model.agents.values() {
+        for c in candidates(cx, agent) {
+            if unsatisfiable(cx, agent, &c) {
+                found.push(Finding {
+                    agent,
+                    rule: c.rule,
+                    id: c.id,
+                    span: c.span,
+                    constant: *c.cond == Cond::False,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Whether the solver proves the condition unsatisfiable.
+fn unsatisfiable(cx: &mut Cx<'_>, agent: &Agent, c: &Candidate<'_>) -> bool {
+    if c.cond.is_true() {
+        return false;
+    }
+    let q = crate::analysis::smt::Query::one(c.tool, c.cond.clone());
+    let id = c.id;
     if cx
-        .sat(&q, agent, tool, || {
+        .sat(&q, agent, c.tool, || {
             format!("whether the condition of `{id}` can hold")
         })
         .is_some()
     {
-        return;
+        return false;
     }
     // An undecided answer was reported as AP301 by `sat`; only a proof counts here.
-    if !matches!(cx.facts.check(&q), crate::analysis::smt::Answer::Unsat) {
-        return;
-    }
-    let effect = match what {
-        "grant" => "it allows nothing",
-        "deny" => "it denies nothing",
-        _ => "approval is never required by it",
+    matches!(cx.facts.check(&q), crate::analysis::smt::Answer::Unsat)
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (what, effect) = match f.rule {
+        Rule::Grant => ("grant", "it allows nothing"),
+        Rule::Deny => ("deny", "it denies nothing"),
+        Rule::Approval => ("approval trigger", "approval is never required by it"),
     };
-    let mut d = cx
-        .diag(format!("the condition of {what} `{id}` can never hold"))
-        .primary(span, format!("no call satisfies this condition, so {effect}"))
+    let mut d = CHECK
+        .diag(format!("the condition of {what} `{}` can never hold", f.id))
+        .primary(f.span, format!("no call satisfies this condition, so {effect}"))
         .help("look for contradicting tests on the same argument (two different `==`, disjoint ranges or patterns)");
-    if *cond == Cond::False {
+    if f.constant {
         // Only resource-attribute tests compile to a constant `false`.
         d = d
             .with_severity(Severity::Info)
             .note("no declared resource has the attributes this condition tests")
             .help("declare the resource instances it is meant for, or drop the condition");
     }
-    cx.report([agent.name.as_str()], d);
+    Report::new([f.agent.name.as_str()], d)
 }

@@ -34,105 +34,133 @@
 //! (`extract bool|int|enum`). A text sanitizer (`via`) lowers the severity to
 //! a warning but does not remove the risk.
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, effects, witness, Check, Cx};
+use crate::analysis::flow::{Level, Source};
+use crate::analysis::sinks::{exposures, Exposure, Sink};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::model::Trust;
+use crate::model::{Grant, Tool, Trust};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP201", Severity::Error),
     name: "untrusted-input-to-privileged-sink",
     summary: "untrusted input can reach a privileged tool without approval",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// The untrusted source an agent reads first, and its other sources.
+#[derive(Debug, Clone)]
+pub struct Input<'m> {
+    source: Source,
+    tool: &'m Tool,
+    grant: &'m Grant,
+    /// The agent's other untrusted tools, in order.
+    others: Vec<String>,
+}
+
+/// An agent that reads `input` and can call `exposure.sink` without approval.
+pub struct Finding<'m> {
+    exposure: Exposure<'m, Input<'m>>,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
-    let agents: Vec<_> = cx.agents().collect();
-    for agent in agents {
-        let Some(source) = flows.untrusted.get(&agent.name).and_then(|s| s.first()) else {
-            continue;
-        };
-        let (Some(src_tool), Some(src_grant)) =
-            (cx.tool(&source.tool), agent.grants.get(source.grant))
-        else {
-            continue;
-        };
-        for tool in cx.granted_tools(agent) {
-            if !tool.effects.iter().any(|e| e.is_privileged()) {
-                continue;
-            }
-            let Some(call) = cx.free(agent, tool) else {
-                continue;
-            };
-            let grant = cx.deciding_grant(agent, tool, &call).unwrap_or(0);
-            let sanitized = source.level != crate::analysis::flow::Level::Untrusted(None);
-            let mut d = cx
-                .diag(format!(
-                    "untrusted input from `{}` can reach `{}` without approval in agent `{}`",
-                    src_tool.name, tool.name, agent.name
-                ))
-                .primary(
-                    cx.grant_span(agent, grant),
-                    format!(
-                        "allows `{}` ({}) without approval",
-                        tool.name,
-                        effects(tool)
-                    ),
-                )
-                .secondary(
-                    src_grant.origin.span,
-                    format!("reads `{}` into the agent's context", src_tool.name),
-                )
-                .secondary(src_tool.span, "declared `output untrusted`")
-                .help(format!(
-                    "require approval for these calls (`approve when ...` on the grant, or `approve {} always by group \"...\"`), or read `{}` with `extract enum|int|bool`",
-                    tool.name, src_tool.name
-                ));
-            if sanitized {
-                d = d.with_severity(Severity::Warning).note(format!(
-                    "the output passes sanitizer `{}`, which lowers the risk but cannot remove instructions from text",
-                    src_grant.sanitizer.as_deref().unwrap_or_default()
-                ));
-            }
-            let others: Vec<String> = flows
-                .untrusted
-                .get(&agent.name)
-                .into_iter()
-                .flatten()
-                .skip(1)
-                .map(|s| format!("`{}`", s.tool))
-                .collect();
-            if !others.is_empty() {
-                d = d.note(format!(
-                    "other untrusted sources of `{}`: {}",
-                    agent.name,
-                    others.join(", ")
-                ));
-            }
+    let model = cx.model;
+    let found = exposures(cx, Sink::Privileged, |agent| {
+        let mut sources = flows.untrusted.get(&agent.name)?.iter();
+        let source = sources.next()?;
+        Some(Input {
+            source: source.clone(),
+            tool: model.tools.get(&source.tool)?,
+            grant: agent.grants.get(source.grant)?,
+            others: sources.map(|s| s.tool.clone()).collect(),
+        })
+    });
+    found
+        .into_iter()
+        .map(|exposure| {
+            let (agent, input, sink) = (exposure.agent, &exposure.reach, &exposure.sink);
             let calls = vec![
                 cx.call(
                     agent,
-                    src_tool,
-                    &source.call,
+                    input.tool,
+                    &input.source.call,
                     State::default(),
                     Expect::NotDeny,
                 ),
-                cx.call(agent, tool, &call, State::default(), Expect::Allow),
+                cx.call(
+                    agent,
+                    sink.tool,
+                    &sink.call,
+                    State::default(),
+                    Expect::Allow,
+                ),
             ];
-            let role = match src_tool.trust {
+            let role = match input.tool.trust {
                 Trust::Untrusted => "returns untrusted content",
                 Trust::Trusted => "returns content",
             };
             let path = vec![
-                Step::tool(src_tool, role),
+                Step::tool(input.tool, role),
                 Step::agent(agent, "reads it into its context"),
-                Step::tool(tool, format!("{} without approval", effects(tool))),
+                Step::tool(
+                    sink.tool,
+                    format!("{} without approval", effects(sink.tool)),
+                ),
             ];
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str()], d);
-        }
+            Finding {
+                witness: Witness::new(path, calls),
+                exposure,
+            }
+        })
+        .collect()
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let Exposure {
+        agent,
+        reach: input,
+        sink,
+    } = &f.exposure;
+    let (src_tool, tool) = (input.tool, sink.tool);
+    let mut d = CHECK
+        .diag(format!(
+            "untrusted input from `{}` can reach `{}` without approval in agent `{}`",
+            src_tool.name, tool.name, agent.name
+        ))
+        .primary(
+            cx.grant_span(agent, sink.grant),
+            format!(
+                "allows `{}` ({}) without approval",
+                tool.name,
+                effects(tool)
+            ),
+        )
+        .secondary(
+            input.grant.origin.span,
+            format!("reads `{}` into the agent's context", src_tool.name),
+        )
+        .secondary(src_tool.span, "declared `output untrusted`")
+        .help(format!(
+            "require approval for these calls (`approve when ...` on the grant, or `approve {} always by group \"...\"`), or read `{}` with `extract enum|int|bool`",
+            tool.name, src_tool.name
+        ));
+    if input.source.level != Level::Untrusted(None) {
+        d = d.with_severity(Severity::Warning).note(format!(
+            "the output passes sanitizer `{}`, which lowers the risk but cannot remove instructions from text",
+            input.grant.sanitizer.as_deref().unwrap_or_default()
+        ));
     }
+    if !input.others.is_empty() {
+        let others: Vec<String> = input.others.iter().map(|t| format!("`{t}`")).collect();
+        d = d.note(format!(
+            "other untrusted sources of `{}`: {}",
+            agent.name,
+            others.join(", ")
+        ));
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }

@@ -19,51 +19,78 @@
 //! agent bot { egress ["reports.s3.us-east-1.amazonaws.com:443"] }
 //! ```
 
-use crate::analysis::{check_source, Check, Cx};
+use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
+use crate::model::{Agent, Endpoint};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP216", Severity::Warning),
     name: "wildcard-egress",
     summary: "an egress entry allows a wildcard host or a large address block",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: false,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// An egress entry with a wildcard host or a large address block.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    entry: &'m Endpoint,
+    /// Warning for a block or a wildcard under a top-level domain, info for
+    /// a wildcard under a registered domain.
+    severity: Severity,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         for e in &agent.egress {
-            let severity = if e.is_cidr {
-                let prefix = e
-                    .host
-                    .rsplit_once('/')
-                    .and_then(|(_, p)| p.parse::<u8>().ok());
-                let v6 = e.host.contains(':');
-                match prefix {
-                    Some(p) if (!v6 && p <= 8) || (v6 && p <= 32) => Severity::Warning,
-                    _ => continue,
-                }
-            } else if let Some(rest) = e.host.strip_prefix("*.") {
-                if rest.contains('.') {
-                    Severity::Info
-                } else {
-                    Severity::Warning
-                }
-            } else {
-                continue;
-            };
-            let d = cx
-                .diag(format!(
-                    "agent `{}` may connect to `{}`",
-                    agent.name,
-                    e.display()
-                ))
-                .with_severity(severity)
-                .primary(cx.find_in_agent(agent, &e.display()), "wildcard egress")
-                .help("list the exact hosts (and ports) the agent's tools use");
-            cx.report([agent.name.as_str()], d);
+            if let Some(severity) = breadth(e) {
+                found.push(Finding {
+                    agent,
+                    entry: e,
+                    severity,
+                });
+            }
         }
     }
+    found
+}
+
+/// How wide the entry is, if wide enough to report.
+fn breadth(e: &Endpoint) -> Option<Severity> {
+    if e.is_cidr {
+        let prefix = e
+            .host
+            .rsplit_once('/')
+            .and_then(|(_, p)| p.parse::<u8>().ok());
+        let v6 = e.host.contains(':');
+        match prefix {
+            Some(p) if (!v6 && p <= 8) || (v6 && p <= 32) => Some(Severity::Warning),
+            _ => None,
+        }
+    } else {
+        e.host.strip_prefix("*.").map(|rest| {
+            if rest.contains('.') {
+                Severity::Info
+            } else {
+                Severity::Warning
+            }
+        })
+    }
+}
+
+fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, e) = (f.agent, f.entry);
+    let d = CHECK
+        .diag(format!(
+            "agent `{}` may connect to `{}`",
+            agent.name,
+            e.display()
+        ))
+        .with_severity(f.severity)
+        .primary(cx.find_in_agent(agent, &e.display()), "wildcard egress")
+        .help("list the exact hosts (and ports) the agent's tools use");
+    Report::new([agent.name.as_str()], d)
 }

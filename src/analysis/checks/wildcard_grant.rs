@@ -22,23 +22,42 @@
 //! allow chat.post where channel in ["#support", "#support-escalations"]
 //! ```
 
-use crate::analysis::witness::{Expect, State, Step};
-use crate::analysis::{check_source, facts, witness, Check, Cx};
+use crate::analysis::witness::{Expect, State, Step, Witness};
+use crate::analysis::{check_source, facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::resources::attr_cond;
-use crate::model::{Cond, Sensitivity};
+use crate::model::{Agent, Cond, Grant, Sensitivity, ToolResource};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP215", Severity::Warning),
     name: "wildcard-grant",
     summary: "a grant covers every tool of a namespace or every resource",
     source: check_source!(),
-    run,
+    run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
 
-fn run(cx: &mut Cx<'_>) {
+/// What the grant covers in full.
+pub enum Breadth<'m> {
+    /// Every tool of a namespace: a `tool.*` rule, expanded to `tools` grants.
+    Tools { tools: usize },
+    /// Every resource of a type: the grant does not constrain its argument.
+    Resources(&'m ToolResource),
+}
+
+/// A grant that covers every tool of a namespace or every resource.
+pub struct Finding<'m> {
+    agent: &'m Agent,
+    grant: &'m Grant,
+    breadth: Breadth<'m>,
+    /// Whether the tool (for a wildcard, the first it expands to) is privileged.
+    privileged: bool,
+    witness: Witness,
+}
+
+fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let model = cx.model;
+    let mut found = Vec::new();
     for agent in model.agents.values() {
         let mut wildcard_spans = std::collections::BTreeSet::new();
         for (gi, g) in agent.grants.iter().enumerate() {
@@ -51,25 +70,19 @@ fn run(cx: &mut Cx<'_>) {
                 g.condition.args(&mut used);
                 !used.contains(&r.arg)
             });
-            let message = if g.wildcard {
+            let breadth = if g.wildcard {
                 // One finding per wildcard rule, not per tool it expanded to.
                 if !wildcard_spans.insert(g.origin.span) {
                     continue;
                 }
-                let n = agent
+                let tools = agent
                     .grants
                     .iter()
                     .filter(|x| x.origin.span == g.origin.span)
                     .count();
-                format!(
-                    "grant in agent `{}` covers every tool of a namespace ({n} now)",
-                    agent.name
-                )
+                Breadth::Tools { tools }
             } else if let Some(r) = unconstrained {
-                format!(
-                    "grant `{}` allows `{}` on every `{}`",
-                    g.id, tool.name, r.ty
-                )
+                Breadth::Resources(r)
             } else {
                 continue;
             };
@@ -98,20 +111,44 @@ fn run(cx: &mut Cx<'_>) {
                     }
                 }
             }
-            let mut d = cx
-                .diag(message)
-                .primary(g.origin.span, if g.wildcard { "tool wildcard" } else { "no constraint on the resource" })
-                .help("grant the tools and resources the agent needs by name (`where channel in [...]`)");
-            if !privileged {
-                d = d.with_severity(Severity::Info);
-            }
             let calls = vec![cx.call(agent, tool, &call, State::default(), Expect::NotDeny)];
             let path = vec![
                 Step::agent(agent, "calls"),
                 Step::tool(tool, "on any resource"),
             ];
-            let d = d.witness(witness(path, calls));
-            cx.report([agent.name.as_str()], d);
+            found.push(Finding {
+                agent,
+                grant: g,
+                breadth,
+                privileged,
+                witness: Witness::new(path, calls),
+            });
         }
     }
+    found
+}
+
+fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
+    let (agent, g) = (f.agent, f.grant);
+    let (message, label) = match f.breadth {
+        Breadth::Tools { tools } => (
+            format!(
+                "grant in agent `{}` covers every tool of a namespace ({tools} now)",
+                agent.name
+            ),
+            "tool wildcard",
+        ),
+        Breadth::Resources(r) => (
+            format!("grant `{}` allows `{}` on every `{}`", g.id, g.tool, r.ty),
+            "no constraint on the resource",
+        ),
+    };
+    let mut d = CHECK
+        .diag(message)
+        .primary(g.origin.span, label)
+        .help("grant the tools and resources the agent needs by name (`where channel in [...]`)");
+    if !f.privileged {
+        d = d.with_severity(Severity::Info);
+    }
+    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
 }
