@@ -9,6 +9,9 @@
 //!                                                                         └─▶ ⑦ report
 //! ```
 //!
+//! [`ide`] answers editor queries (symbols, hover, completion, fixes) over
+//! a compiled set for `agentpol lsp`.
+//!
 //! Every stage reports into a [`diagnostics::Sink`] and carries on. Only `cli`
 //! reads files, writes files or prints; the core is pure.
 
@@ -17,6 +20,7 @@ pub mod backend;
 pub mod check;
 pub mod diagnostics;
 pub mod graph;
+pub mod ide;
 pub mod model;
 pub mod policy_set;
 pub mod resolve;
