@@ -9,6 +9,9 @@
 //!                                                                         └─▶ ⑦ report
 //! ```
 //!
+//! [`ide`] answers editor queries (symbols, hover, completion, fixes) over
+//! a compiled set for `agentpol lsp`.
+//!
 //! Every stage reports into a [`diagnostics::Sink`] and carries on. Only `cli`
 //! reads files, writes files or prints; the core is pure.
 
@@ -18,6 +21,7 @@ pub mod check;
 pub mod crosscheck;
 pub mod diagnostics;
 pub mod graph;
+pub mod ide;
 pub mod mcp;
 pub mod model;
 pub mod policy_set;

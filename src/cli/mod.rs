@@ -10,6 +10,7 @@ mod crosscheck;
 mod discover;
 mod import;
 mod junit;
+mod lsp;
 mod test;
 
 use agentpol::diagnostics::render::{human, json as json_render, sarif};
@@ -142,6 +143,9 @@ enum Command {
     /// Explain a diagnostic code.
     #[command(after_help = "Example:\n  agentpol explain AP104")]
     Explain { code: String },
+    /// Run the language server on standard input and output (for editors).
+    #[command(after_help = "Editors start it; see docs/editors.md for VS Code, Neovim and Helix.")]
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -231,6 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { code } => explain(&code),
+        Command::Lsp => lsp::run(),
     }
 }
 

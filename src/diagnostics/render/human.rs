@@ -62,7 +62,7 @@ fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
 /// A witness for reviewers: the numbered path with source locations, then
 /// each call as one line of request JSON with the decision it gets, ready to
 /// paste into `agentpol eval --request -`.
-fn witness_text(sources: &SourceMap, w: &serde_json::Value) -> String {
+pub fn witness_text(sources: &SourceMap, w: &serde_json::Value) -> String {
     let mut out = String::from("witness:");
     let steps = w.get("path").and_then(|p| p.as_array());
     let calls = w.get("calls").and_then(|c| c.as_array());
