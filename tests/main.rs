@@ -19,5 +19,6 @@ mod mcp;
 mod policy_tests;
 mod presets;
 mod rego;
+mod report;
 mod robustness;
 mod syntax_recovery;

@@ -14,11 +14,13 @@ pub mod checks;
 mod context;
 pub mod facts;
 pub mod flow;
+pub mod reach;
 mod registry;
 mod settings;
 pub mod sinks;
 pub mod smt;
 mod spans;
+pub mod spend;
 pub mod suppress;
 pub mod witness;
 

@@ -11,6 +11,7 @@ mod discover;
 mod import;
 mod junit;
 mod lsp;
+mod report;
 mod test;
 
 use agentpol::diagnostics::render::{human, json as json_render, sarif};
@@ -99,6 +100,12 @@ enum Command {
         /// Request JSON file, or `-` for standard input.
         #[arg(long)]
         request: PathBuf,
+        /// Print why: every rule tested, each condition atom with its value, limits, budget, approvals.
+        #[arg(long, conflicts_with = "trace")]
+        explain: bool,
+        /// Add the same trace to the JSON decision, under `trace`.
+        #[arg(long)]
+        trace: bool,
     },
     /// Compile policy sets into enforcement artifacts, written atomically.
     #[command(
@@ -134,6 +141,23 @@ enum Command {
         #[command(subcommand)]
         what: import::ImportCommand,
     },
+    /// What each agent could do: tools, resources, approvals, spend ceilings, egress, AWS, findings.
+    #[command(
+        after_help = "Examples:\n  agentpol report examples/procurement\n  agentpol report . --agent triage --format json --out report.json\n\nSpend ceilings are computed by the solver; every witness call is replayed\nthrough the reference evaluator."
+    )]
+    Report {
+        /// The policy set (exactly one).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Only this agent.
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: report::ReportFormat,
+        /// Write the report to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print a JSON Schema.
     #[command(after_help = "Example:\n  agentpol schema request > request.schema.json")]
     Schema {
@@ -160,6 +184,7 @@ enum TargetArg {
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemaKind {
     Request,
+    Report,
 }
 
 pub fn main() -> ExitCode {
@@ -204,7 +229,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 built,
             },
         ),
-        Command::Eval { paths, request } => eval_cmd(&paths, &request),
+        Command::Eval {
+            paths,
+            request,
+            explain,
+            trace,
+        } => eval_cmd(&paths, &request, explain, trace),
         Command::Build { paths, target, out } => {
             use agentpol::backend::Target;
             let mut targets: Vec<Target> = Vec::new();
@@ -234,6 +264,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_json(&agentpol::model::request::schema())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schema {
+            which: SchemaKind::Report,
+        } => {
+            print_json(&agentpol::report::schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            paths,
+            agent,
+            format,
+            out,
+        } => report::run(&paths, agent.as_deref(), format, out.as_deref()),
         Command::Explain { code } => explain(&code),
         Command::Lsp => lsp::run(),
     }
@@ -412,7 +454,7 @@ fn list(format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
+pub(crate) fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
     let sets = find_sets(paths)?;
     let [set] = sets.as_slice() else {
         let names: Vec<String> = sets.iter().map(|s| display_root(&s.root)).collect();
@@ -438,7 +480,7 @@ fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
     Ok(loaded)
 }
 
-fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
+fn eval_cmd(paths: &[PathBuf], request: &PathBuf, explain: bool, trace: bool) -> Result<ExitCode> {
     let loaded = single_set(paths)?;
     let text = if request.as_os_str() == "-" {
         let mut s = String::new();
@@ -459,6 +501,22 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf) -> Result<ExitCode> {
             "the request is not valid JSON: {e}"
         )
     })?;
+    if explain || trace {
+        let (decision, why) = eval::explain_json(&loaded.compiled.model, &value);
+        if explain {
+            emit(&why.text(&decision))?;
+        } else {
+            let mut v = serde_json::to_value(&decision).into_diagnostic()?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "trace".into(),
+                    serde_json::to_value(&why).into_diagnostic()?,
+                );
+            }
+            print_json(&v)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let decision = eval::decide_json(&loaded.compiled.model, &value);
     print_json(&serde_json::to_value(&decision).into_diagnostic()?)?;
     Ok(ExitCode::SUCCESS)
@@ -508,7 +566,7 @@ fn print_json(v: &serde_json::Value) -> Result<()> {
 /// Writes to standard output. A reader that went away (`agentpol ... | head`)
 /// is not an error: the output is simply not wanted any more. `print!`
 /// would panic there.
-fn emit(text: &str) -> Result<()> {
+pub(crate) fn emit(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

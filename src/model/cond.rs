@@ -218,7 +218,7 @@ impl Atom {
         }
     }
 
-    fn eval(&self, env: &Env<'_>) -> bool {
+    pub fn eval(&self, env: &Env<'_>) -> bool {
         match self {
             Atom::Has(StrOrArg::Arg(a)) => env.args.contains_key(a),
             Atom::Has(StrOrArg::Justification) => env.justification.is_some(),

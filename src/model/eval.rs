@@ -17,7 +17,8 @@
 
 use super::cond::Env;
 use super::request::{self, Request};
-use super::{Agent, Approval, Model, Outcome, Tool, Type};
+use super::trace::{money, ApprovalEvent, BudgetCheck, NoTrace, RuleKind, Trace, Tracer};
+use super::{Agent, Approval, Model, Money, Outcome, Tool, Type};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -66,10 +67,37 @@ pub fn decide_json(model: &Model, value: &Value) -> Decision {
 }
 
 pub fn decide(model: &Model, req: &Request) -> Decision {
+    decide_traced(model, req, &mut NoTrace)
+}
+
+/// The decision and why: the same evaluation as [`decide`], with every test
+/// it made recorded.
+pub fn explain(model: &Model, req: &Request) -> (Decision, Trace) {
+    let mut trace = Trace::default();
+    let d = decide_traced(model, req, &mut trace);
+    (d, trace)
+}
+
+/// [`explain`] for a request given as JSON.
+pub fn explain_json(model: &Model, value: &Value) -> (Decision, Trace) {
+    match request::parse(value) {
+        Ok(req) => explain(model, &req),
+        Err(e) => {
+            let mut t = Trace::default();
+            t.stop("the request does not match the documented shape");
+            (Decision::deny(format!("invalid request: {e}")), t)
+        }
+    }
+}
+
+/// The reference decision, reporting each test to `tr` as it is made.
+pub fn decide_traced(model: &Model, req: &Request, tr: &mut impl Tracer) -> Decision {
     let Some(agent) = model.agents.get(&req.agent) else {
+        tr.stop("the agent is not declared");
         return Decision::deny(format!("unknown agent `{}`", req.agent));
     };
     let Some(tool) = model.tools.get(&req.tool) else {
+        tr.stop("the tool is not declared");
         return Decision::deny(format!("unknown tool `{}`", req.tool));
     };
     let mut log: BTreeSet<String> = agent.audit_fields.clone();
@@ -83,6 +111,7 @@ pub fn decide(model: &Model, req: &Request) -> Decision {
 
     if let Err(e) = validate_args(tool, &req.args) {
         d.reasons.push(format!("invalid arguments: {e}"));
+        tr.stop("the arguments do not match the tool's declared types");
         return d;
     }
     let env = Env {
@@ -91,6 +120,7 @@ pub fn decide(model: &Model, req: &Request) -> Decision {
     };
 
     for deny in agent.denies.iter().filter(|x| x.tool == tool.name) {
+        tr.rule(RuleKind::Deny, &deny.id, tool, &deny.condition, &env);
         if deny.condition.eval(&env) {
             d.rules.push(deny.id.clone());
             d.reasons.push(match &deny.reason {
@@ -100,36 +130,42 @@ pub fn decide(model: &Model, req: &Request) -> Decision {
         }
     }
     if !d.rules.is_empty() {
+        tr.stop("a deny rule matched");
         return d;
     }
 
     let matching: Vec<_> = agent
         .grants_for(&tool.name)
-        .filter(|g| g.condition.eval(&env))
+        .filter(|g| {
+            tr.rule(RuleKind::Grant, &g.id, tool, &g.condition, &env);
+            g.condition.eval(&env)
+        })
         .collect();
     if matching.is_empty() {
         d.reasons.push(format!(
             "no grant allows `{}` to call `{}` with these arguments",
             agent.name, tool.name
         ));
+        tr.stop("no grant matched");
         return d;
     }
 
-    if let Some(reasons) = session_limits(agent, tool, req, &mut d.rules) {
+    if let Some(reasons) = session_limits(agent, tool, req, &mut d.rules, tr) {
         d.reasons.extend(reasons);
+        tr.stop("a limit or the budget denied the call");
         return d;
     }
 
-    if agent.justification_required
-        && req
-            .context
-            .justification
-            .as_deref()
-            .is_none_or(str::is_empty)
-    {
-        d.reasons
-            .push(format!("agent `{}` must give a justification", agent.name));
-        return d;
+    if agent.justification_required {
+        let given = req.context.justification.as_deref();
+        let ok = given.is_some_and(|j| !j.is_empty());
+        tr.justification(given, ok);
+        if !ok {
+            d.reasons
+                .push(format!("agent `{}` must give a justification", agent.name));
+            tr.stop("the required justification is missing");
+            return d;
+        }
     }
 
     // Approval gates apply whichever grant matched.
@@ -138,7 +174,10 @@ pub fn decide(model: &Model, req: &Request) -> Decision {
         .iter()
         .filter(|g| g.tool == tool.name)
         .map(|g| &g.approval)
-        .filter(|a| a.condition.eval(&env) && !approved(a, req))
+        .filter(|a| {
+            tr.approval(event(None, a, tool, &env, req));
+            a.condition.eval(&env) && !approved(a, req)
+        })
         .collect();
     let mut free = Vec::new();
     let mut grant_pending = Vec::new();
@@ -146,7 +185,10 @@ pub fn decide(model: &Model, req: &Request) -> Decision {
         let unmet: Vec<&Approval> = g
             .approvals
             .iter()
-            .filter(|a| a.condition.eval(&env) && !approved(a, req))
+            .filter(|a| {
+                tr.approval(event(Some(&g.id), a, tool, &env, req));
+                a.condition.eval(&env) && !approved(a, req)
+            })
             .collect();
         if unmet.is_empty() {
             free.push(g.id.clone());
@@ -202,10 +244,17 @@ fn session_limits(
     tool: &Tool,
     req: &Request,
     rules: &mut Vec<String>,
+    tr: &mut impl Tracer,
 ) -> Option<Vec<String>> {
     let mut reasons = Vec::new();
     for limit in agent.limits.iter().filter(|l| l.tool == tool.name) {
         let key = limit.window.key();
+        let counter = req.context.calls.get(&key).copied();
+        tr.limit(
+            limit,
+            counter,
+            counter.is_none_or(|n| n >= limit.max as i64),
+        );
         match req.context.calls.get(&key) {
             None => {
                 rules.push(limit.id.clone());
@@ -226,47 +275,86 @@ fn session_limits(
     }
     if let (Some(arg), Some(budget)) = (&tool.spends, &agent.budget) {
         let amount = req.args.get(arg).and_then(request::money);
-        match (&req.context.spent, amount) {
-            (Some((spent, cur)), Some((minor, acur)))
-                if *cur == budget.currency && acur == budget.currency =>
-            {
-                if i128::from(*spent) + i128::from(minor) > i128::from(budget.minor) {
-                    rules.push(format!("{}/budget", agent.name));
-                    // Worded without the amount so every backend can say it
-                    // exactly: the amount is in the request already.
-                    reasons.push(format!(
-                        "this spend would exceed the session budget of {}",
-                        budget.display()
-                    ));
-                }
-            }
-            (None, _) => {
-                rules.push(format!("{}/budget", agent.name));
-                reasons
-                    .push("`context.spent` is required by the session budget and missing".into());
-            }
-            _ => {
-                rules.push(format!("{}/budget", agent.name));
-                reasons.push(format!(
-                    "the spend and `context.spent` must be in {}",
-                    budget.currency
-                ));
-            }
-        }
+        let before = rules.len();
+        budget_check(agent, budget, req, amount.as_ref(), rules, &mut reasons);
+        tr.budget(BudgetCheck {
+            rule: format!("{}/budget", agent.name),
+            budget: budget.display(),
+            spent: req.context.spent.as_ref().map(|(m, c)| money(*m, c)),
+            amount: amount.as_ref().map(|(m, c)| money(*m, c)),
+            ok: rules.len() == before,
+        });
     }
     (!reasons.is_empty()).then_some(reasons)
 }
 
+/// The session budget test of one spend.
+fn budget_check(
+    agent: &Agent,
+    budget: &Money,
+    req: &Request,
+    amount: Option<&(i64, String)>,
+    rules: &mut Vec<String>,
+    reasons: &mut Vec<String>,
+) {
+    match (&req.context.spent, amount) {
+        (Some((spent, cur)), Some((minor, acur)))
+            if *cur == budget.currency && *acur == budget.currency =>
+        {
+            if i128::from(*spent) + i128::from(*minor) > i128::from(budget.minor) {
+                rules.push(format!("{}/budget", agent.name));
+                // Worded without the amount so every backend can say it
+                // exactly: the amount is in the request already.
+                reasons.push(format!(
+                    "this spend would exceed the session budget of {}",
+                    budget.display()
+                ));
+            }
+        }
+        (None, _) => {
+            rules.push(format!("{}/budget", agent.name));
+            reasons.push("`context.spent` is required by the session budget and missing".into());
+        }
+        _ => {
+            rules.push(format!("{}/budget", agent.name));
+            reasons.push(format!(
+                "the spend and `context.spent` must be in {}",
+                budget.currency
+            ));
+        }
+    }
+}
+
+fn event<'a>(
+    grant: Option<&'a str>,
+    approval: &'a Approval,
+    tool: &'a Tool,
+    env: &'a Env<'a>,
+    req: &Request,
+) -> ApprovalEvent<'a> {
+    ApprovalEvent {
+        grant,
+        approval,
+        tool,
+        env,
+        given: approvers(approval, req),
+    }
+}
+
 /// Distinct approvers from the approval's group reach its count.
 pub fn approved(a: &Approval, req: &Request) -> bool {
-    let approvers: BTreeSet<&str> = req
-        .context
+    approvers(a, req) >= a.count as usize
+}
+
+/// Distinct approvers of the approval's group given in the request.
+fn approvers(a: &Approval, req: &Request) -> usize {
+    req.context
         .approvals
         .iter()
         .filter(|g| g.group == a.group)
         .map(|g| g.approver.as_str())
-        .collect();
-    approvers.len() >= a.count as usize
+        .collect::<BTreeSet<&str>>()
+        .len()
 }
 
 fn quote_list(ids: &[String]) -> String {

@@ -15,6 +15,8 @@ pub mod cond;
 pub mod eval;
 pub mod request;
 pub mod resources;
+pub mod show;
+pub mod trace;
 
 use crate::source::Span;
 use serde::Serialize;
@@ -473,7 +475,9 @@ pub fn currency_exponent(code: &str) -> Option<u32> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Allow,

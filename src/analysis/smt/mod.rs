@@ -15,10 +15,13 @@
 //! assignment that satisfies a formula proves it satisfiable, and most
 //! satisfiability questions in a policy repeat the same few calls.
 
+mod ceiling;
 mod decode;
 mod encode;
 mod prepare;
 pub mod strings;
+
+pub use ceiling::{Batch, Ceiling, CeilingQuery, SpendLine};
 
 use crate::model::cond::Env;
 use crate::model::{Cond, Tool};
