@@ -26,6 +26,7 @@ pub mod mcp;
 pub mod model;
 pub mod policy_set;
 pub mod policy_tests;
+pub mod registry;
 pub mod report;
 pub mod resolve;
 pub mod source;

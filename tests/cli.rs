@@ -213,32 +213,6 @@ fn a_failed_build_writes_nothing() {
     assert!(!dir.path().join("out").exists());
 }
 
-#[test]
-fn codes_are_unique_across_front_end_and_backends() {
-    use agentpol::backend::{cedar, iam, k8s, rego};
-    let dir = tempfile::tempdir().unwrap();
-    let mut seen = std::collections::BTreeMap::new();
-    let all = agentpol::diagnostics::codes::TABLE
-        .iter()
-        .chain(rego::CODES)
-        .chain(cedar::CODES)
-        .chain(iam::CODES)
-        .chain(k8s::CODES);
-    for doc in all {
-        let code = doc.code.as_str();
-        assert!(
-            seen.insert(code, doc.name).is_none(),
-            "{code} is defined twice"
-        );
-        assert!(
-            !doc.summary.is_empty() && !doc.explanation.is_empty(),
-            "{code} lacks docs"
-        );
-        let out = agentpol(&["explain", code], dir.path());
-        assert_eq!(out.status.code(), Some(0), "explain {code}");
-    }
-}
-
 /// One target failing (here Kubernetes, on an invalid namespace) writes no
 /// target at all, and a failed rebuild leaves the previous output as it was.
 #[test]

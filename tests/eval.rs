@@ -314,3 +314,48 @@ fn synthetic_policies_compile_and_their_requests_are_allowed() {
         }
     }
 }
+
+/// The request schema spells currencies as three capital letters; the
+/// reference follows it exactly, in arguments and in `context.spent`, and
+/// so does the published JSON Schema.
+#[test]
+fn a_lower_case_currency_is_not_a_currency() {
+    let (_, compiled) = compile_ok(&[(
+        "p.agentpol",
+        r#"
+tool pay.send {
+  arg amount: money
+  effects [spend]
+  spends amount
+  output trusted internal
+}
+agent payer {
+  budget USD 100.00 per session
+  allow pay.send
+}
+"#,
+    )]);
+    let request = |arg: &str, spent: &str| {
+        json!({
+            "agent": "payer", "tool": "pay.send",
+            "args": {"amount": {"minor": 100, "currency": arg}},
+            "context": {"spent": {"minor": 0, "currency": spent}}
+        })
+    };
+    let ok = decide_json(&compiled.model, &request("USD", "USD"));
+    assert_eq!(ok.decision, Outcome::Allow, "{ok:?}");
+    for (arg, spent) in [
+        ("usd", "USD"),
+        ("USD", "usd"),
+        ("US", "USD"),
+        ("USD", "USDX"),
+    ] {
+        let r = request(arg, spent);
+        let d = decide_json(&compiled.model, &r);
+        assert_eq!(d.decision, Outcome::Deny, "{r}");
+        assert!(
+            !jsonschema::is_valid(&agentpol::model::request::schema(), &r),
+            "the schema rejects {r}"
+        );
+    }
+}

@@ -264,7 +264,7 @@ fn every_code_has_docs_and_exactly_one_fixture() {
     crate::common::assert_one_fixture_per_code(k8s::CODES, "tests/fixtures/backend/k8s");
     for doc in k8s::CODES {
         assert_eq!(
-            agentpol::backend::code_doc(doc.code.as_str()).map(|d| d.name),
+            agentpol::registry::lookup(doc.code.as_str()).map(|d| d.name),
             Some(doc.name)
         );
     }

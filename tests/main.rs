@@ -18,6 +18,7 @@ mod lsp;
 mod mcp;
 mod policy_tests;
 mod presets;
+mod registry;
 mod rego;
 mod report;
 mod robustness;

@@ -89,27 +89,6 @@ pub static CHECKS: &[&Check] = &[
     &checks::unconfirmed_witness::CHECK,
 ];
 
-/// Every code agentpol can report, as SARIF rules: the front end's table,
-/// then the checks.
-pub fn sarif_rules() -> Vec<crate::diagnostics::render::sarif::Rule> {
-    use crate::diagnostics::render::sarif::Rule;
-    let front = crate::diagnostics::codes::TABLE.iter().map(|d| Rule {
-        id: d.code.as_str().to_string(),
-        name: d.name.to_string(),
-        summary: d.summary.to_string(),
-        help: d.explanation.to_string(),
-        level: d.code.default_severity(),
-    });
-    let checks = CHECKS.iter().map(|c| Rule {
-        id: c.code.as_str().to_string(),
-        name: c.name.to_string(),
-        summary: c.summary.to_string(),
-        help: c.doc(),
-        level: c.code.default_severity(),
-    });
-    front.chain(checks).collect()
-}
-
 /// The check with this code (case-insensitive).
 pub fn lookup(code: &str) -> Option<&'static Check> {
     CHECKS

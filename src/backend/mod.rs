@@ -9,7 +9,6 @@ pub mod iam;
 pub mod k8s;
 pub mod rego;
 
-use crate::diagnostics::codes::CodeDoc;
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -76,14 +75,4 @@ pub fn generate(target: Target, input: &Input<'_>) -> Output {
         Target::Iam => iam::generate(input),
         Target::K8s => k8s::generate(input),
     }
-}
-
-/// Documentation of a backend diagnostic code, for `agentpol explain`.
-pub fn code_doc(code: &str) -> Option<&'static CodeDoc> {
-    rego::CODES
-        .iter()
-        .chain(cedar::CODES)
-        .chain(iam::CODES)
-        .chain(k8s::CODES)
-        .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
 }

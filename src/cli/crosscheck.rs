@@ -42,7 +42,7 @@ pub fn run(loaded: &mut Loaded, set: &SetPaths, inputs: &Inputs) -> Result<Vec<D
 fn infra(loaded: &mut Loaded, dir: &Path) -> Result<Vec<Diagnostic>> {
     if !dir.is_dir() {
         return Err(miette::miette!(
-            code = "AP114",
+            code = agentpol::registry::command::NOT_A_DIRECTORY.as_str(),
             help = "pass the folder holding the IAM policy JSON and Kubernetes YAML",
             "{} is not a directory",
             dir.display()
@@ -124,20 +124,4 @@ fn mcp_drift(loaded: &mut Loaded, set: &SetPaths, inputs: &Inputs) -> Result<Vec
     let mut out = sink.into_sorted();
     out.extend(mcp::check(&loaded.compiled.model, &labelled));
     Ok(out)
-}
-
-/// SARIF rules of the codes the cross-checks can report.
-pub fn sarif_rules() -> Vec<agentpol::diagnostics::render::sarif::Rule> {
-    agentpol::mcp::CODES
-        .iter()
-        .chain(agentpol::crosscheck::mcp::CODES)
-        .chain(agentpol::crosscheck::infra::CODES)
-        .map(|d| agentpol::diagnostics::render::sarif::Rule {
-            id: d.code.as_str().to_string(),
-            name: d.name.to_string(),
-            summary: d.summary.to_string(),
-            help: d.explanation.to_string(),
-            level: d.code.default_severity(),
-        })
-        .collect()
 }

@@ -40,7 +40,7 @@ pub fn find_sets(paths: &[PathBuf]) -> Result<Vec<SetPaths>> {
             .wrap_err_with(|| format!("cannot resolve {}", p.display()))?;
         if !abs.exists() {
             return Err(miette!(
-                code = "AP114",
+                code = agentpol::registry::command::PATH_NOT_FOUND.as_str(),
                 help = "check the path",
                 "{} does not exist",
                 p.display()
@@ -64,7 +64,7 @@ pub fn find_sets(paths: &[PathBuf]) -> Result<Vec<SetPaths>> {
         }
         if roots.is_empty() {
             return Err(miette!(
-                code = "AP114",
+                code = agentpol::registry::command::NOT_IN_POLICY_SET.as_str(),
                 help =
                     "create an `agentpol.toml` (it may be empty) at the root of the policy files",
                 "{} is not inside a policy set",

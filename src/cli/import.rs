@@ -4,10 +4,10 @@
 //! writes it atomically.
 
 use super::atomic::write_file;
-use super::command_codes::INVALID_IMPORT;
 use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::{Diagnostic, Severity, Sink};
 use agentpol::mcp::{self, ImportOptions, Listing};
+use agentpol::registry::command::INVALID_IMPORT;
 use agentpol::source::{Origin, SourceMap};
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
 use std::io::Read;

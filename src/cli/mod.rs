@@ -5,7 +5,6 @@
 
 mod atomic;
 mod build;
-mod command_codes;
 mod crosscheck;
 mod discover;
 mod import;
@@ -15,8 +14,9 @@ mod report;
 mod test;
 
 use agentpol::diagnostics::render::{human, json as json_render, sarif};
-use agentpol::diagnostics::{codes, Diagnostic, Severity};
+use agentpol::diagnostics::{Diagnostic, Severity};
 use agentpol::model::eval;
+use agentpol::registry::{self, command};
 use agentpol::source::{Origin, SourceMap};
 use agentpol::Compiled;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -251,7 +251,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             targets.dedup();
             if targets.is_empty() {
                 return Err(miette!(
-                    code = "AP114",
+                    code = command::NO_TARGET.as_str(),
                     help = "add --target rego|cedar|iam|k8s|all",
                     "no target given"
                 ));
@@ -410,10 +410,8 @@ fn check(
                     diagnostics: diags,
                 })
                 .collect();
-            let mut rules = agentpol::analysis::sarif_rules();
-            rules.extend(crosscheck::sarif_rules());
             print_json(&sarif::to_value(
-                &rules,
+                &registry::sarif_rules(),
                 &results,
                 env!("CARGO_PKG_VERSION"),
             ))?;
@@ -459,7 +457,7 @@ pub(crate) fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
     let [set] = sets.as_slice() else {
         let names: Vec<String> = sets.iter().map(|s| display_root(&s.root)).collect();
         return Err(miette!(
-            code = "AP114",
+            code = command::NOT_ONE_POLICY_SET.as_str(),
             help = "name one policy set directory",
             "these paths hold {} policy sets ({}), this command takes one",
             sets.len(),
@@ -473,7 +471,8 @@ pub(crate) fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
             human::render(&loaded.sources, &loaded.compiled.diagnostics)
         );
         return Err(miette!(
-            code = "AP001",
+            code = command::SET_HAS_ERRORS.as_str(),
+            help = "the errors are printed above; `agentpol check` shows them too",
             "the policy set has errors; fix them first"
         ));
     }
@@ -496,7 +495,7 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf, explain: bool, trace: bool) ->
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         miette!(
-            code = "AP114",
+            code = command::INVALID_REQUEST.as_str(),
             help = "see `agentpol schema request`",
             "the request is not valid JSON: {e}"
         )
@@ -523,36 +522,24 @@ fn eval_cmd(paths: &[PathBuf], request: &PathBuf, explain: bool, trace: bool) ->
 }
 
 fn explain(code: &str) -> Result<ExitCode> {
-    let doc = codes::lookup(code)
-        .or_else(|| agentpol::backend::code_doc(code))
-        .or_else(|| agentpol::crosscheck::code_doc(code))
-        .or_else(|| {
-            agentpol::mcp::CODES
-                .iter()
-                .chain(agentpol::policy_tests::CODES)
-                .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
-        })
-        .or_else(|| command_codes::lookup(code));
-    if let Some(doc) = doc {
-        emit(&format!(
-            "{} ({}): {}\n\n{}\n",
-            doc.code, doc.name, doc.summary, doc.explanation
-        ))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(c) = agentpol::analysis::lookup(code) {
-        emit(&format!(
-            "{} ({}, {} by default): {}\n\n{}\n",
-            c.code,
-            c.name,
-            c.code.default_severity().as_str(),
-            c.summary,
-            c.doc()
-        ))?;
+    if let Some(e) = registry::lookup(code) {
+        // Analysis severities can be changed in `agentpol.toml`, so theirs
+        // is printed as a default; every other code's is fixed.
+        let head = if e.stage == registry::Stage::Analysis {
+            format!(
+                "{} ({}, {} by default)",
+                e.code,
+                e.name,
+                e.severity().as_str()
+            )
+        } else {
+            format!("{} ({})", e.code, e.name)
+        };
+        emit(&format!("{head}: {}\n\n{}\n", e.summary, e.doc))?;
         return Ok(ExitCode::SUCCESS);
     }
     Err(miette!(
-        code = "AP114",
+        code = command::UNKNOWN_CODE.as_str(),
         help = "codes look like AP104 or AP201; `agentpol check --list-checks` lists the analysis checks",
         "unknown code `{code}`"
     ))

@@ -25,7 +25,7 @@ pub fn run(
         if !model.agents.contains_key(name) {
             let names: Vec<&str> = model.agents.keys().map(String::as_str).collect();
             return Err(miette!(
-                code = "AP540",
+                code = agentpol::registry::command::UNKNOWN_AGENT.as_str(),
                 help = format!("the agents of this policy set are: {}", names.join(", ")),
                 "unknown agent `{}`",
                 name.escape_debug()
@@ -84,7 +84,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .wrap_err_with(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path).map_err(|e| {
         miette!(
-            code = "AP541",
+            code = agentpol::registry::command::CANNOT_WRITE.as_str(),
             "cannot write {}: {}",
             path.display(),
             e.error

@@ -6,7 +6,6 @@
 //! `--junit FILE` writes JUnit XML atomically.
 
 use super::atomic::write_file;
-use super::command_codes::INVALID_TEST_RUN;
 use super::discover::{display_root, find_sets, SetPaths};
 use super::{emit, load, Loaded};
 use agentpol::backend::{self, Target};
@@ -14,6 +13,7 @@ use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::Diagnostic;
 use agentpol::model::Outcome;
 use agentpol::policy_tests::{self, coverage, engines, Case, CaseResult, Engine, Expect};
+use agentpol::registry::command::INVALID_TEST_RUN;
 use agentpol::source::{Origin, Span};
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
 use std::path::{Path, PathBuf};

@@ -11,13 +11,3 @@
 
 pub mod infra;
 pub mod mcp;
-
-use crate::diagnostics::codes::CodeDoc;
-
-/// Documentation of every cross-check code, for `agentpol explain`.
-pub fn code_doc(code: &str) -> Option<&'static CodeDoc> {
-    mcp::CODES
-        .iter()
-        .chain(infra::CODES)
-        .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
-}

@@ -241,21 +241,14 @@ fn agent_text(agent: &Agent) -> String {
 
 /// A diagnostic code's documentation (what `agentpol explain CODE` prints), as Markdown.
 pub fn code_markdown(code: &str) -> Option<String> {
-    if let Some(doc) =
-        crate::diagnostics::codes::lookup(code).or_else(|| crate::backend::code_doc(code))
-    {
-        return Some(format!(
-            "**{}** ({}): {}\n\n{}",
-            doc.code, doc.name, doc.summary, doc.explanation
-        ));
-    }
-    let c = crate::analysis::lookup(code)?;
+    let e = crate::registry::lookup(code)?;
+    let severity = if e.stage == crate::registry::Stage::Analysis {
+        format!(", {} by default", e.severity().as_str())
+    } else {
+        String::new()
+    };
     Some(format!(
-        "**{}** ({}, {} by default): {}\n\n{}",
-        c.code,
-        c.name,
-        c.code.default_severity().as_str(),
-        c.summary,
-        c.doc()
+        "**{}** ({}{severity}): {}\n\n{}",
+        e.code, e.name, e.summary, e.doc
     ))
 }

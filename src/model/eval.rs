@@ -393,8 +393,7 @@ pub fn value_has_type(v: &Value, ty: &Type) -> bool {
         Type::Money { currency } => match request::money(v) {
             Some((minor, cur)) => {
                 minor >= 0
-                    && cur.len() == 3
-                    && cur.bytes().all(|b| b.is_ascii_uppercase())
+                    && request::currency_code(&cur)
                     && currency.as_ref().is_none_or(|c| *c == cur)
             }
             None => false,

@@ -119,8 +119,17 @@ fn parse_context(c: &Map<String, Value>) -> Result<Context, String> {
         if ctx.spent.as_ref().is_some_and(|(m, _)| *m < 0) {
             return Err("`context.spent` must not be negative".into());
         }
+        if ctx.spent.as_ref().is_some_and(|(_, c)| !currency_code(c)) {
+            return Err("`context.spent.currency` must be three capital letters (ISO 4217)".into());
+        }
     }
     Ok(ctx)
+}
+
+/// A currency as the request schema spells it: three capital ASCII letters
+/// (`USD`; `usd` is not one).
+pub fn currency_code(c: &str) -> bool {
+    c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// `{"minor": i64, "currency": "XYZ"}` with nothing else.

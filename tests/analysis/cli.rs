@@ -157,6 +157,61 @@ fn json_witnesses_are_confirmed_by_eval() {
     }
 }
 
+/// Every `artifactLocation` in a SARIF log.
+fn artifact_locations(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if k == "artifactLocation" {
+                    out.push(x.clone());
+                } else {
+                    artifact_locations(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| artifact_locations(x, out)),
+        _ => {}
+    }
+}
+
+/// A set named by an absolute path gets absolute `file://` URIs with no
+/// `uriBaseId` (a base id with an absolute URI is SARIF1004); a relative
+/// path keeps relative references against `%SRCROOT%`. Both validate.
+#[test]
+fn sarif_locations_are_valid_for_absolute_and_relative_paths() {
+    let set = policy_set("data-exfiltration/risky-secret-to-external-channel");
+    let abs = set.path().canonicalize().unwrap();
+    let validator = super::output::sarif_validator();
+    for (arg, cwd, absolute) in [
+        (abs.to_str().unwrap().to_string(), Path::new("/"), true),
+        (".".to_string(), set.path(), false),
+    ] {
+        let out = agentpol(&["check", &arg, "--format", "sarif"], cwd);
+        assert_eq!(out.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let mut locations = Vec::new();
+        artifact_locations(&v, &mut locations);
+        let user: Vec<_> = locations
+            .iter()
+            .filter(|l| l["uriBaseId"] != "AGENTPOL_STDLIB")
+            .collect();
+        assert!(!user.is_empty());
+        for l in user {
+            let uri = l["uri"].as_str().unwrap();
+            if absolute {
+                assert!(l.get("uriBaseId").is_none(), "{l}");
+                let path = uri.strip_prefix("file://").expect("a file URI");
+                assert!(Path::new(path).is_file(), "{uri} names the policy file");
+            } else {
+                assert_eq!(l["uriBaseId"], "%SRCROOT%", "{l}");
+                assert!(!uri.starts_with('/') && !uri.contains(':'), "{uri}");
+            }
+        }
+    }
+}
+
 #[test]
 fn sarif_format_is_a_sarif_log() {
     let set = policy_set("data-exfiltration/risky-secret-to-external-channel");

@@ -33,7 +33,7 @@ fn with_sources(sources: &SourceMap, output: &str) -> String {
 
 fn sarif_log(sources: &SourceMap, diags: &[agentpol::diagnostics::Diagnostic]) -> Value {
     sarif::to_value(
-        &agentpol::analysis::sarif_rules(),
+        &agentpol::registry::sarif_rules(),
         &[sarif::SetResults {
             prefix: "representative/".into(),
             sources,
@@ -81,16 +81,21 @@ fn sarif_output() {
     });
 }
 
-#[test]
-fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+/// The official SARIF 2.1.0 schema, compiled.
+pub(super) fn sarif_validator() -> jsonschema::Validator {
     let schema_path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif/sarif-2.1.0.json");
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let validator = jsonschema::options()
+    jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .expect("the SARIF schema compiles");
+        .expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
     let (sources, diags) = representative();
     assert!(
         diags.iter().any(|d| d.witness.is_some()),

@@ -207,7 +207,7 @@ fn every_code_has_docs_and_exactly_one_fixture() {
     crate::common::assert_one_fixture_per_code(iam::CODES, "tests/fixtures/backend/iam");
     for doc in iam::CODES {
         assert_eq!(
-            agentpol::backend::code_doc(doc.code.as_str()).map(|d| d.name),
+            agentpol::registry::lookup(doc.code.as_str()).map(|d| d.name),
             Some(doc.name)
         );
     }

@@ -174,6 +174,7 @@ bad_spent(c) if {
 spent_ok(s) if {
 	is_money(s)
 	s.minor >= 0
+	regex.match(`^[A-Z]{3}$`, s.currency)
 }
 
 envelope_reason := min(envelope_errors) if {
@@ -278,6 +279,12 @@ envelope_errors contains "`context.spent` must not be negative" if {
 	v := ctx.spent
 	is_money(v)
 	v.minor < 0
+}
+
+envelope_errors contains "`context.spent.currency` must be three capital letters (ISO 4217)" if {
+	v := ctx.spent
+	is_money(v)
+	not regex.match(`^[A-Z]{3}$`, v.currency)
 }
 
 counter(n) if {

@@ -10,7 +10,8 @@
 //! per step) and `properties.witness.calls` the witness requests with their
 //! decisions. Levels: error → `error`, warning → `warning`, info → `note`.
 //! Files are `uri`s relative to the working directory (`uriBaseId`
-//! `%SRCROOT%`); embedded standard-library files use the base id
+//! `%SRCROOT%`), or absolute `file://` URIs without a base id when the
+//! policy set was named by an absolute path; embedded standard-library files use the base id
 //! `AGENTPOL_STDLIB`. Columns count Unicode code points.
 
 use crate::diagnostics::{Diagnostic, Severity};
@@ -90,9 +91,7 @@ fn physical(set: &SetResults<'_>, span: Span) -> Value {
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end.max(span.start));
     let artifact = match f.origin {
-        Origin::User => {
-            json!({"uri": uri(&format!("{}{}", set.prefix, f.name)), "uriBaseId": "%SRCROOT%"})
-        }
+        Origin::User => user_artifact(&format!("{}{}", set.prefix, f.name)),
         Origin::Stdlib => json!({
             "uri": uri(f.name.trim_start_matches("<std>/")),
             "uriBaseId": "AGENTPOL_STDLIB"
@@ -107,6 +106,18 @@ fn physical(set: &SetResults<'_>, span: Span) -> Value {
             "endColumn": end_column.max(1),
         }
     })
+}
+
+/// A user file's `artifactLocation`. A relative path is a reference
+/// against `%SRCROOT%`; an absolute one is a `file` URI of its own and
+/// carries no base id (SARIF 2.1.0 §3.4.4: a `uriBaseId` goes only with a
+/// relative reference, which the Multitool checks as SARIF1004).
+fn user_artifact(path: &str) -> Value {
+    if path.starts_with('/') {
+        json!({ "uri": format!("file://{}", uri(path)) })
+    } else {
+        json!({ "uri": uri(path), "uriBaseId": "%SRCROOT%" })
+    }
 }
 
 /// Percent-encodes what may not appear in a URI reference path.

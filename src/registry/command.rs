@@ -1,0 +1,97 @@
+//! Codes of command-line and usage problems: a path that does not exist,
+//! a command given several policy sets, a request that is not a request.
+//! They are not about a policy file, so they carry no span; the command
+//! stops with exit status 2 and prints the code, the message and the help.
+
+use crate::diagnostics::codes::CodeDoc;
+use crate::diagnostics::{Code, Severity};
+
+const E: Severity = Severity::Error;
+
+pub const SET_HAS_ERRORS: Code = Code::new("AP501", E);
+pub const PATH_NOT_FOUND: Code = Code::new("AP502", E);
+pub const NOT_IN_POLICY_SET: Code = Code::new("AP503", E);
+pub const NOT_ONE_POLICY_SET: Code = Code::new("AP504", E);
+pub const NO_TARGET: Code = Code::new("AP505", E);
+pub const UNKNOWN_CODE: Code = Code::new("AP506", E);
+pub const INVALID_REQUEST: Code = Code::new("AP507", E);
+pub const NOT_A_DIRECTORY: Code = Code::new("AP508", E);
+pub const INVALID_IMPORT: Code = Code::new("AP530", E);
+pub const INVALID_TEST_RUN: Code = Code::new("AP531", E);
+pub const UNKNOWN_AGENT: Code = Code::new("AP540", E);
+pub const CANNOT_WRITE: Code = Code::new("AP541", E);
+
+pub const CODES: &[CodeDoc] = &[
+    CodeDoc {
+        code: SET_HAS_ERRORS,
+        name: "policy-set-has-errors",
+        summary: "the command needs a policy set without errors",
+        explanation: "`eval`, `report`, `test` and `diff` decide requests with the checked model, which does not exist while the policy set has errors. The errors are printed above this one; `agentpol check` shows them with their own codes. Fix them, then run the command again.",
+    },
+    CodeDoc {
+        code: PATH_NOT_FOUND,
+        name: "path-not-found",
+        summary: "a path given on the command line does not exist",
+        explanation: "Paths are resolved against the working directory. Name a policy set directory (one holding an `agentpol.toml`), a folder that contains policy sets, or a file inside one.",
+    },
+    CodeDoc {
+        code: NOT_IN_POLICY_SET,
+        name: "not-in-policy-set",
+        summary: "a path is not inside any policy set",
+        explanation: "A policy set is a directory with an `agentpol.toml` (it may be empty) at its root; every `*.agentpol` file below it belongs to the set. Create one with `agentpol init`, or an empty `agentpol.toml` at the root of the policy files.",
+    },
+    CodeDoc {
+        code: NOT_ONE_POLICY_SET,
+        name: "not-one-policy-set",
+        summary: "the command takes exactly one policy set",
+        explanation: "`eval`, `report` and `test` answer for one policy set; the paths given hold several (or none). Name one policy set directory.",
+    },
+    CodeDoc {
+        code: NO_TARGET,
+        name: "no-target",
+        summary: "`agentpol build` was given no target",
+        explanation: "Name what to generate: `--target rego`, `cedar`, `iam`, `k8s` or `all`; the flag may be repeated.",
+    },
+    CodeDoc {
+        code: UNKNOWN_CODE,
+        name: "unknown-code",
+        summary: "`agentpol explain` does not know the code",
+        explanation: "Codes look like `AP104` or `AP201`. `agentpol check --list-checks` lists the analysis checks; every code agentpol reports is printed with its diagnostics.",
+    },
+    CodeDoc {
+        code: INVALID_REQUEST,
+        name: "invalid-request",
+        summary: "the request given to `agentpol eval` is not valid JSON",
+        explanation: "A request is one JSON object as `agentpol schema request` describes: `agent`, `tool`, optional `args`, `context` and `approvals`. A well-formed object that breaks the schema is decided (and denied) with the reason in the decision; text that is not JSON is this error.",
+    },
+    CodeDoc {
+        code: NOT_A_DIRECTORY,
+        name: "not-a-directory",
+        summary: "a path that must be a directory is not one",
+        explanation: "`check --infra DIR` reads every IAM policy JSON and Kubernetes YAML file below DIR; pass the folder that holds them.",
+    },
+    CodeDoc {
+        code: INVALID_IMPORT,
+        name: "invalid-import",
+        summary: "`agentpol import` cannot produce declarations from its input",
+        explanation: "The imported tools need a namespace: give `--namespace NAME` (dotted agentpol names, e.g. `github` or `acme.files`), or `--server server.json` so it is taken from the registry name. A listing must hold at least one tool; a `server.json` record alone carries none, so pass the server's `tools/list` result as FILE and the record with `--server`.",
+    },
+    CodeDoc {
+        code: INVALID_TEST_RUN,
+        name: "invalid-test-run",
+        summary: "`agentpol test` found nothing to run or cannot run an engine",
+        explanation: "`agentpol test` runs the policy tests of a policy set: `tests/*.json`, `tests/*.yaml` and the request files `requests/allow-*.json`, `requests/deny-*.json`, `requests/approval-*.json`. A set without any fails, so a CI job that lost its tests does not pass silently. With `--engines rego|cedar|all` the policy set must also build for those targets.",
+    },
+    CodeDoc {
+        code: UNKNOWN_AGENT,
+        name: "unknown-agent",
+        summary: "`--agent` names an agent the policy set does not declare",
+        explanation: "The help line lists the agents of the policy set. Agent names are case-sensitive.",
+    },
+    CodeDoc {
+        code: CANNOT_WRITE,
+        name: "cannot-write-output",
+        summary: "an output file could not be written",
+        explanation: "Output is written to a temporary file beside the target and renamed over it, so a failed write leaves the previous file as it was. Check that the directory exists and is writable.",
+    },
+];
