@@ -7,6 +7,7 @@ mod atomic;
 mod build;
 mod crosscheck;
 mod discover;
+mod fmt;
 mod import;
 mod junit;
 mod lsp;
@@ -170,6 +171,18 @@ enum Command {
     /// Run the language server on standard input and output (for editors).
     #[command(after_help = "Editors start it; see docs/editors.md for VS Code, Neovim and Helix.")]
     Lsp,
+    /// Lay out policy files canonically (comments kept); --check only reports.
+    #[command(
+        after_help = "Examples:\n  agentpol fmt\n  agentpol fmt --check policies/\n\nExit codes: 0 formatted; 1 with --check, some file is not formatted (a diff\nis printed); 2 a file has syntax errors (it is left untouched)."
+    )]
+    Fmt {
+        /// Files or directories (every `*.agentpol` below them).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing: print a diff per file that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -278,6 +291,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => report::run(&paths, agent.as_deref(), format, out.as_deref()),
         Command::Explain { code } => explain(&code),
         Command::Lsp => lsp::run(),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
     }
 }
 

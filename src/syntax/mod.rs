@@ -6,6 +6,7 @@
 //! its own, so one mistake does not hide the next.
 
 pub mod ast;
+pub mod format;
 mod lower;
 
 use crate::diagnostics::{codes, Diagnostic, Sink};

@@ -20,6 +20,8 @@ pub struct Client {
     next_id: i32,
     /// Notifications received while waiting for something else.
     pub backlog: Vec<Notification>,
+    /// What the server answered to `initialize`.
+    pub capabilities: Value,
 }
 
 impl Client {
@@ -49,6 +51,7 @@ impl Client {
             incoming,
             next_id: 0,
             backlog: Vec::new(),
+            capabilities: Value::Null,
         };
         let root_uri = lsp_types::Url::from_file_path(root).unwrap();
         let caps = c.request(
@@ -59,6 +62,7 @@ impl Client {
             caps["capabilities"]["hoverProvider"] == json!(true),
             "{caps}"
         );
+        c.capabilities = caps["capabilities"].clone();
         c.notify("initialized", json!({}));
         c
     }

@@ -205,3 +205,44 @@ fn hover_definition_and_completion_reach_the_stdlib() {
     assert!(!labels.contains(&"allow"), "{labels:?}");
     c.shutdown();
 }
+
+/// The last line ends in non-ASCII text: `☕` is one UTF-16 unit (three
+/// bytes), `🚀` two (four bytes), so the document ends at UTF-16 column 10.
+const MESSY: &str = "use std.slack\nagent bot {owner \"ops@acme.example\"\n allow slack.post_message   where channel==\"#ops\"}\n# ☕ 🚀 end";
+
+#[test]
+fn formatting_replaces_the_document_with_the_fmt_layout() {
+    let (dir, uri) = set_up();
+    let mut c = Client::start(dir.path());
+    assert_eq!(c.capabilities["documentFormattingProvider"], json!(true));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "agentpol", "version": 1, "text": MESSY}}),
+    );
+    let fmt =
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}});
+    let edits = c.request("textDocument/formatting", fmt.clone());
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(range(&edits[0]["range"]), (0, 0, 3, 10));
+    let expected = "use std.slack\n\nagent bot {\n  owner \"ops@acme.example\"\n  allow slack.post_message where channel == \"#ops\"\n}\n# ☕ 🚀 end\n";
+    assert_eq!(edits[0]["newText"], expected);
+    assert_eq!(
+        agentpol::syntax::format::format_str(MESSY).as_deref(),
+        Some(expected),
+        "the same layout as `agentpol fmt`"
+    );
+
+    // Formatted text needs no edit; text that does not parse gets none.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": expected}]}),
+    );
+    assert_eq!(c.request("textDocument/formatting", fmt.clone()), json!([]));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "agent bot {"}]}),
+    );
+    assert_eq!(c.request("textDocument/formatting", fmt), Value::Null);
+    c.shutdown();
+}

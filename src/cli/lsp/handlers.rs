@@ -42,6 +42,10 @@ pub fn request(server: &Server<'_>, req: &Request) -> Answer {
             let p: lsp::DocumentSymbolParams = parse(p)?;
             json(document_symbols(server, &p.text_document.uri))
         }
+        Formatting::METHOD => {
+            let p: lsp::DocumentFormattingParams = parse(p)?;
+            json(formatting(server, &p.text_document.uri))
+        }
         CodeActionRequest::METHOD => {
             let p: lsp::CodeActionParams = parse(p)?;
             json(code_actions(server, &p))
@@ -183,6 +187,26 @@ fn symbol_kind(k: SymbolKind) -> lsp::SymbolKind {
         SymbolKind::Preset => lsp::SymbolKind::INTERFACE,
         SymbolKind::Agent => lsp::SymbolKind::CLASS,
     }
+}
+
+/// The whole document in `agentpol fmt`'s layout: one edit replacing all
+/// of it, none when it is formatted, `null` when it does not parse (the
+/// syntax errors are already published as diagnostics).
+fn formatting(server: &Server<'_>, url: &Url) -> Option<Vec<lsp::TextEdit>> {
+    let set = server.set_of(url)?;
+    let file = set.file(url)?;
+    let text = set.snapshot.sources.get(file)?.text.as_str();
+    let formatted =
+        agentpol::syntax::format::format(file, text, &mut agentpol::diagnostics::Sink::new())?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    let mut lines = Lines::new(&set.snapshot.sources);
+    let range = lines.range(agentpol::source::Span::new(file, 0, text.len()));
+    Some(vec![lsp::TextEdit {
+        range,
+        new_text: formatted,
+    }])
 }
 
 fn document_symbols(server: &Server<'_>, url: &Url) -> Option<lsp::DocumentSymbolResponse> {
