@@ -63,6 +63,8 @@ fn wider_role_and_egress_are_reported_with_witnesses() {
         "the narrow statement matches the declaration"
     );
     assert!(witness("AP233", "sessions of 12h"), "{infra:#?}");
+    // The pod-identity trust without the namespace and service-account tags.
+    assert!(witness("AP235", "pods.eks.amazonaws.com"), "{infra:#?}");
     assert!(
         witness("AP234", "`reports-analytics`") && witness("AP234", "10.0.0.0:5432"),
         "{infra:#?}"
@@ -149,4 +151,74 @@ fn generated_documents_are_never_wider_than_the_declaration() {
         "the examples generate IAM and Kubernetes documents: {compared}"
     );
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["iam", "k8s"]);
+}
+
+/// Conditions, `NotAction`/`NotResource` and the trust policy: what a
+/// condition narrows to the declaration is not reported, what it does not
+/// is, with the request context as part of the witness.
+#[test]
+fn conditions_not_action_and_trust_are_compared() {
+    let run = |format: Option<&str>| {
+        let mut args = vec!["check", ".", "--infra", "infra-more"];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        Command::new(env!("CARGO_BIN_EXE_agentpol"))
+            .args(args)
+            .current_dir(fixture())
+            .output()
+            .unwrap()
+    };
+    let out = run(Some("json"));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["sets"][0]["diagnostics"].as_array().unwrap();
+    let find = |code: &str, sid: &str| {
+        diags.iter().find(|d| {
+            d["code"] == code && d["message"].as_str().unwrap().contains(&format!("`{sid}`"))
+        })
+    };
+    for narrow in [
+        "ListMonthlyOnly",
+        "NeverHolds",
+        "AllOfMonthly",
+        "PodIdentityScoped",
+    ] {
+        assert!(
+            find("AP232", narrow).is_none() && find("AP235", narrow).is_none(),
+            "{narrow}: {diags:#?}"
+        );
+    }
+    let list = find("AP232", "ListAnything").unwrap();
+    assert_eq!(list["witness"]["context"]["s3:prefix"], "agentpol-witness");
+    assert_eq!(list["witness"]["context"]["aws:SecureTransport"], "true");
+    let timed = find("AP232", "TimeBoxedScratch").unwrap();
+    assert!(
+        timed["notes"].to_string().contains("assumed it may hold"),
+        "{timed:#}"
+    );
+    let not_action = find("AP232", "EverythingButIam").unwrap();
+    assert!(!not_action["witness"]["action"]
+        .as_str()
+        .unwrap()
+        .starts_with("iam:"));
+    assert!(find("AP232", "AnythingButSecrets").is_some());
+    assert!(find("AP232", "FromTheVpcEndpoint").is_some());
+    let partner = find("AP235", "PartnerAccount").unwrap();
+    assert_eq!(
+        partner["witness"]["principal"]["AWS"],
+        "arn:aws:iam::210987654321:root"
+    );
+    let org = find("AP235", "AnyoneInTheOrg").unwrap();
+    assert_eq!(
+        org["witness"]["context"]["aws:PrincipalOrgID"],
+        "o-a1b2c3d4e5"
+    );
+    let human = run(None);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots/infra");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!("conditions-human", String::from_utf8_lossy(&human.stdout))
+    });
 }

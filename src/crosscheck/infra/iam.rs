@@ -1,9 +1,11 @@
 //! IAM: the role's policies against the generated least-privilege policy,
 //! and the role's `MaxSessionDuration` against the declared lifetime.
 
+use super::cond::{witness_context, Blocker, Clause, Context, Truth};
 use super::glob::{has_wildcard, matches};
+use super::stmt::{self, Stmt};
 use super::{InfraFile, IAM_WIDER, INFRA_UNREADABLE, SESSION_LONGER};
-use crate::backend::iam::document::{Effect, PolicyDocument, Statement};
+use crate::backend::iam::document::{Effect, PolicyDocument};
 use crate::backend::iam::{reference, role};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Agent, Model};
@@ -13,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// A statement of a given file, with where it is.
 struct Given {
-    statement: Statement,
+    stmt: Stmt,
     label: String,
     span: Span,
 }
@@ -23,32 +25,75 @@ struct Given {
 struct RoleFacts {
     allows: Vec<Given>,
     denies: Vec<Given>,
+    /// Statements of the role's trust policy.
+    trusts: Vec<Given>,
     /// (MaxSessionDuration, where it is written, file name).
     max_session: Vec<(u64, Span, String)>,
 }
 
-/// Checks the IAM files; `generated` maps agent → its generated identity
-/// policy documents (`iam/<agent>/policy*.json`).
+/// What the IAM backend generates for one agent, as statements.
+#[derive(Default)]
+pub struct Generated {
+    /// The identity policies' statements.
+    pub policies: Vec<Stmt>,
+    /// The trust policy's statements.
+    pub trust: Vec<Stmt>,
+}
+
+impl Generated {
+    /// Adds a generated document's statements (`trust`: to the trust policy).
+    pub fn add(&mut self, doc: &PolicyDocument, trust: bool) {
+        for s in &doc.statement {
+            if let Ok(st) = serde_json::to_value(s)
+                .map_err(|e| e.to_string())
+                .and_then(|v| stmt::parse(&v))
+            {
+                if trust {
+                    self.trust.push(st)
+                } else {
+                    self.policies.push(st)
+                }
+            }
+        }
+    }
+}
+
+/// Checks the IAM files; `generated` maps agent → what the IAM backend
+/// generates for it.
 pub fn check(
     model: &Model,
     files: &[InfraFile<'_>],
-    generated: &BTreeMap<String, Vec<PolicyDocument>>,
+    generated: &BTreeMap<String, Generated>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut facts: BTreeMap<String, RoleFacts> = BTreeMap::new();
     for f in files.iter().filter(|f| f.path.ends_with(".json")) {
         read(model, f, &mut facts, &mut out);
     }
+    let none = Generated::default();
     for (agent_name, fact) in &facts {
         let Some(agent) = model.agents.get(agent_name) else {
             continue;
         };
-        let granted = generated
-            .get(agent_name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let gen = generated.get(agent_name).unwrap_or(&none);
         for g in &fact.allows {
-            if let Some(d) = wider(agent, g, granted, &fact.denies) {
+            if let Some(d) = wider(agent, g, &gen.policies, &fact.denies) {
+                out.push(d);
+            }
+        }
+        for t in fact
+            .trusts
+            .iter()
+            .filter(|t| t.stmt.effect == Effect::Allow)
+        {
+            if let Some(d) = super::trust::wider(
+                agent,
+                &t.stmt,
+                &t.label,
+                t.span,
+                &gen.trust,
+                fact.trusts.iter().map(|d| &d.stmt),
+            ) {
                 out.push(d);
             }
         }
@@ -127,6 +172,22 @@ fn read(
         let span = find(f, "\"MaxSessionDuration\"", 0).unwrap_or(whole);
         fact.max_session.push((secs, span, f.path.to_string()));
     }
+    if let Some(trust) = record.get("AssumeRolePolicyDocument") {
+        // get-role output has an object; create-role input a JSON string.
+        let parsed = match trust {
+            Value::String(text) => serde_json::from_str::<Value>(text).ok(),
+            other => Some(other.clone()),
+        };
+        let span = find(f, "\"AssumeRolePolicyDocument\"", 0).unwrap_or(whole);
+        match parsed.as_ref().and_then(|d| d.get("Statement")) {
+            Some(statements) => statements_of(f, statements, span, true, fact, out),
+            None => out.push(
+                Diagnostic::new(INFRA_UNREADABLE, format!("the trust policy in `{}` is not compared: it is not a policy document (URL-encoded? decode it first)", f.path))
+                    .primary(span, "this trust policy")
+                    .help("pass the trust policy as JSON, as `aws iam get-role` prints it"),
+            ),
+        }
+    }
     let doc = record.get("PolicyDocument").unwrap_or(record);
     let Some(statements) = doc.get("Statement") else {
         if named.is_none() {
@@ -134,9 +195,35 @@ fn read(
         }
         return;
     };
+    statements_of(f, statements, whole, false, fact, out);
+}
+
+/// Reads the statements of one document into `fact` (`trust`: of a trust
+/// policy; statements with a `Principal` always are).
+fn statements_of(
+    f: &InfraFile<'_>,
+    statements: &Value,
+    whole: Span,
+    trust: bool,
+    fact: &mut RoleFacts,
+    out: &mut Vec<Diagnostic>,
+) {
     let list: Vec<&Value> = match statements {
         Value::Array(a) => a.iter().collect(),
         other => vec![other],
+    };
+    let what = if trust {
+        "trust policy statement"
+    } else {
+        "statement"
+    };
+    // Where this document's statements start, to find their spans.
+    let base = if trust {
+        f.text[..whole.start.min(f.text.len())]
+            .matches("\"Effect\"")
+            .count()
+    } else {
+        0
     };
     for (i, s) in list.into_iter().enumerate() {
         let sid = s
@@ -144,26 +231,28 @@ fn read(
             .and_then(Value::as_str)
             .filter(|x| !x.is_empty());
         let label = match sid {
-            Some(sid) => format!("`{}` statement `{sid}`", f.path),
-            None => format!("`{}` statement #{}", f.path, i + 1),
+            Some(sid) => format!("`{}` {what} `{sid}`", f.path),
+            None => format!("`{}` {what} #{}", f.path, i + 1),
         };
         let span = sid
             .and_then(|sid| find(f, &format!("\"{sid}\""), 0))
-            .or_else(|| find(f, "\"Effect\"", i))
+            .or_else(|| find(f, "\"Effect\"", base + i))
             .unwrap_or(whole);
-        match serde_json::from_value::<Statement>(s.clone()) {
-            Ok(st) if st.principal.is_some() => {} // a trust policy statement
+        match stmt::parse(s) {
             Ok(st) => {
-                let g = Given { statement: st, label, span };
-                if g.statement.effect == Effect::Allow { fact.allows.push(g) } else { fact.denies.push(g) }
-            }
-            Err(e) if s.get("Principal").is_some() => {
-                let _ = e; // trust statements with `"Principal": "*"` and the like: not a permission
+                let g = Given { stmt: st, label, span };
+                if trust || g.stmt.principals.is_some() {
+                    fact.trusts.push(g);
+                } else if g.stmt.effect == Effect::Allow {
+                    fact.allows.push(g);
+                } else {
+                    fact.denies.push(g);
+                }
             }
             Err(e) => out.push(
                 Diagnostic::new(INFRA_UNREADABLE, format!("{label} is not compared: {e}"))
                     .primary(span, "this statement")
-                    .help("agentpol compares Effect, Action, Resource and Condition; rewrite `NotAction` / `NotResource` as explicit lists, or review the statement by hand"),
+                    .help("write the statement as IAM documents it (`Effect`, `Action` or `NotAction`, `Resource` or `NotResource`, `Condition`), or review it by hand"),
             ),
         }
     }
@@ -177,77 +266,70 @@ fn find(f: &InfraFile<'_>, needle: &str, n: usize) -> Option<Span> {
         .map(|(i, m)| Span::new(f.file, i, i + m.len()))
 }
 
-/// Whether the generated policy allows `action` on `arn`: without a
-/// condition, or with one while the given statement has one too (agentpol
-/// does not compare conditions, so a conditioned given statement gets the
-/// benefit of the doubt; an unconditioned one does not).
-fn allowed_by(docs: &[PolicyDocument], action: &str, arn: &str, given_has_condition: bool) -> bool {
-    docs.iter()
-        .flat_map(|d| &d.statement)
-        .any(|s| covers(s, action, arn) && (s.condition.is_none() || given_has_condition))
-}
-
-/// The condition keys a generated statement requires for `action` on `arn`.
-fn required_conditions(docs: &[PolicyDocument], action: &str, arn: &str) -> Vec<String> {
-    let mut keys: Vec<String> = docs
+/// The condition keys the generated statements covering `action` on `arn`
+/// require and `given` does not mention.
+fn missing_conditions(granted: &[Stmt], given: &[Clause], action: &str, arn: &str) -> Vec<String> {
+    let mut keys: Vec<String> = granted
         .iter()
-        .flat_map(|d| &d.statement)
-        .filter(|s| covers(s, action, arn))
-        .filter_map(|s| s.condition.as_ref())
-        .flat_map(|c| c.values().flat_map(|m| m.keys().cloned()))
+        .filter(|s| s.covers(action, arn))
+        .flat_map(|s| s.condition.iter().map(|c| c.key.clone()))
+        .filter(|k| !given.iter().any(|c| &c.key == k))
         .collect();
     keys.sort();
     keys.dedup();
     keys
 }
 
-fn covers(s: &Statement, action: &str, arn: &str) -> bool {
-    s.action.values().iter().any(|a| matches(a, action, true))
-        && s.resource
-            .as_ref()
-            .is_some_and(|r| r.values().iter().any(|p| matches(p, arn, false)))
-}
-
-/// The first action + ARN that `g` allows, no explicit deny of the role's
-/// files denies, and no generated statement allows.
-fn wider(
-    agent: &Agent,
-    g: &Given,
-    granted: &[PolicyDocument],
-    denies: &[Given],
-) -> Option<Diagnostic> {
+/// The first action + ARN (+ request context) that `g` allows, no explicit
+/// deny of the role's files denies, and no generated statement allows.
+fn wider(agent: &Agent, g: &Given, granted: &[Stmt], denies: &[Given]) -> Option<Diagnostic> {
     let account = agent
         .aws_role
         .as_deref()
         .and_then(|r| role::parse_role_arn(r).ok())
         .map(|r| r.account)
         .unwrap_or_else(|| "123456789012".into());
-    let resources = g
-        .statement
-        .resource
-        .as_ref()
-        .map(|r| r.values())
-        .unwrap_or_else(|| vec!["*"]);
-    for action_pat in g.statement.action.values() {
+    let st = &g.stmt;
+    for action_pat in st.actions.seeds() {
         for action in candidate_actions(action_pat, granted) {
-            for res_pat in &resources {
+            if !st.actions.matches(&action, true) {
+                continue;
+            }
+            for res_pat in st.resources.seeds() {
                 for arn in candidate_arns(res_pat, &action, &account, granted) {
-                    if !fits_s3(&action, &arn) {
+                    if !fits_s3(&action, &arn) || !st.resources.matches(&arn, false) {
                         continue;
                     }
-                    let conditioned = g.statement.condition.is_some();
-                    if !matches(res_pat, &arn, false)
-                        || allowed_by(granted, &action, &arn, conditioned)
-                    {
-                        continue;
+                    let blockers: Vec<&Stmt> = granted
+                        .iter()
+                        .chain(denies.iter().map(|d| &d.stmt))
+                        .filter(|s| s.covers(&action, &arn))
+                        .collect();
+                    let blocks: Vec<Blocker<'_>> = blockers
+                        .iter()
+                        .map(|s| Blocker {
+                            clauses: &s.condition,
+                        })
+                        .collect();
+                    if let Some((ctx, truth)) = witness_context(&st.condition, &blocks) {
+                        let keys = missing_conditions(granted, &st.condition, &action, &arn);
+                        let unknown_blockers: Vec<&Clause> = blockers
+                            .iter()
+                            .flat_map(|s| s.condition.iter())
+                            .filter(|c| c.is_unknown())
+                            .collect();
+                        return Some(finding(
+                            agent,
+                            g,
+                            &action,
+                            &arn,
+                            &ctx,
+                            truth,
+                            granted.is_empty(),
+                            &keys,
+                            &unknown_blockers,
+                        ));
                     }
-                    if denies.iter().any(|d| {
-                        d.statement.condition.is_none() && covers(&d.statement, &action, &arn)
-                    }) {
-                        continue;
-                    }
-                    let keys = required_conditions(granted, &action, &arn);
-                    return Some(finding(agent, g, &action, &arn, granted.is_empty(), &keys));
                 }
             }
         }
@@ -255,28 +337,88 @@ fn wider(
     None
 }
 
+/// Notes on the conditions a witness rests on.
+pub(super) fn condition_notes(
+    mut d: Diagnostic,
+    given: &[Clause],
+    ctx: &Context,
+    truth: Truth,
+    unknown_blockers: &[&Clause],
+) -> Diagnostic {
+    if !given.is_empty() {
+        let keys: Vec<String> = given
+            .iter()
+            .map(|c| c.key.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let shown: Vec<String> = keys
+            .iter()
+            .map(|k| match ctx.get(k) {
+                Some(v) => format!("`{k}` = `{v}`"),
+                None => format!("`{k}` absent"),
+            })
+            .collect();
+        d = d.note(format!(
+            "the statement's `Condition` holds in a request with {}",
+            shown.join(", ")
+        ));
+    }
+    if truth == Truth::Unknown {
+        let ops: Vec<String> = given
+            .iter()
+            .filter(|c| c.is_unknown() || c.values.iter().any(|v| v.contains("${")))
+            .map(|c| format!("`{}` on `{}`", c.operator, c.key))
+            .collect();
+        d = d.note(format!(
+            "agentpol does not evaluate {}: assumed it may hold",
+            ops.join(", ")
+        ));
+    }
+    if !unknown_blockers.is_empty() {
+        let ops: Vec<String> = unknown_blockers
+            .iter()
+            .map(|c| format!("`{}` on `{}`", c.operator, c.key))
+            .collect();
+        d = d.note(format!("agentpol does not evaluate {} in the statements that would stop this witness: assumed they do not hold", ops.join(", ")));
+    }
+    d
+}
+
+#[allow(clippy::too_many_arguments)]
 fn finding(
     agent: &Agent,
     g: &Given,
     action: &str,
     arn: &str,
+    ctx: &Context,
+    truth: Truth,
     nothing_granted: bool,
     keys: &[String],
+    unknown_blockers: &[&Clause],
 ) -> Diagnostic {
+    let mut witness = json!({"action": action, "resource": arn, "statement": g.label});
+    if !ctx.is_empty() {
+        witness["context"] = json!(ctx);
+    }
     let mut d = Diagnostic::new(IAM_WIDER, format!("{} allows agent `{}` more than its policy: `{action}` on `{arn}`", g.label, agent.name))
         .primary(g.span, "allows more than the declaration")
         .help(format!("attach the generated `iam/{}/policy.json` instead, or narrow this statement to what the agent's grants need", agent.name))
-        .witness(json!({"action": action, "resource": arn, "statement": g.label}));
+        .witness(witness);
+    if g.stmt.actions.is_except() {
+        d = d.note("`NotAction` allows every action except the listed ones");
+    }
+    if g.stmt.resources.is_except() {
+        d = d.note("`NotResource` applies to every resource except the listed ones");
+    }
     if !keys.is_empty() {
         d = d.note(format!("the generated policy allows this only under the condition key(s) {}, which this statement does not require", keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
     } else if nothing_granted {
         d = d.note("the agent's grants map to no IAM action at all: its role needs no permissions");
     } else {
-        d = d.note("no statement of the generated least-privilege policy allows this action on this resource");
+        d = d.note("no statement of the generated least-privilege policy allows this action on this resource in this request");
     }
-    if g.statement.condition.is_some() {
-        d = d.note("the statement has a `Condition`, which agentpol does not evaluate: the witness holds when the condition does");
-    }
+    d = condition_notes(d, &g.stmt.condition, ctx, truth, unknown_blockers);
     if let Some(s) = agent.spans.aws_role {
         d = d.secondary(s, "the agent's role");
     }
@@ -285,14 +427,13 @@ fn finding(
 
 /// Concrete actions matching `pattern`: the generated policy's own actions
 /// first (the closest witness), then every action of the reference.
-fn candidate_actions(pattern: &str, granted: &[PolicyDocument]) -> Vec<String> {
+fn candidate_actions(pattern: &str, granted: &[Stmt]) -> Vec<String> {
     if !has_wildcard(pattern) {
         return vec![pattern.to_string()];
     }
     let mut out: Vec<String> = granted
         .iter()
-        .flat_map(|d| &d.statement)
-        .flat_map(|s| s.action.values())
+        .flat_map(|s| s.actions.seeds())
         .filter(|a| !has_wildcard(a) && matches(pattern, a, true))
         .map(String::from)
         .collect();
@@ -319,12 +460,7 @@ fn candidate_actions(pattern: &str, granted: &[PolicyDocument]) -> Vec<String> {
 /// Concrete ARNs matching `pattern` for `action`: the pattern with each
 /// wildcard filled by a name no policy would grant, and for `*` an ARN of
 /// the action's service outside the generated resources.
-fn candidate_arns(
-    pattern: &str,
-    action: &str,
-    account: &str,
-    granted: &[PolicyDocument],
-) -> Vec<String> {
+fn candidate_arns(pattern: &str, action: &str, account: &str, granted: &[Stmt]) -> Vec<String> {
     if !has_wildcard(pattern) {
         return vec![pattern.to_string()];
     }
@@ -347,9 +483,7 @@ fn candidate_arns(
     out.extend(
         granted
             .iter()
-            .flat_map(|d| &d.statement)
-            .filter_map(|s| s.resource.as_ref())
-            .flat_map(|r| r.values())
+            .flat_map(|s| s.resources.seeds())
             .map(|r| r.replace('*', "agentpol-witness")),
     );
     out

@@ -13,9 +13,12 @@
 //! - a NetworkPolicy or CiliumNetworkPolicy belongs to every agent whose
 //!   namespace it is in and whose pod labels its selector matches.
 
+pub mod cond;
 pub mod glob;
 pub mod iam;
 pub mod k8s;
+pub mod stmt;
+pub mod trust;
 
 use crate::diagnostics::codes::CodeDoc;
 use crate::diagnostics::{Code, Severity};
@@ -25,25 +28,32 @@ pub const INFRA_UNREADABLE: Code = Code::new("AP155", Severity::Warning);
 pub const IAM_WIDER: Code = Code::new("AP232", Severity::Error);
 pub const SESSION_LONGER: Code = Code::new("AP233", Severity::Warning);
 pub const EGRESS_WIDER: Code = Code::new("AP234", Severity::Error);
+pub const TRUST_WIDER: Code = Code::new("AP235", Severity::Error);
 
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: INFRA_UNREADABLE,
         name: "unreadable-infra-file",
         summary: "a file given to `check --infra` is not an IAM or Kubernetes document agentpol compares",
-        explanation: "`agentpol check --infra DIR` reads `*.json` as AWS IAM policy documents (`{\"Version\", \"Statement\"}`), `aws iam get-role` / `get-role-policy` output or create-role input, and `*.yaml|yml` as Kubernetes objects, comparing NetworkPolicy and CiliumNetworkPolicy. Anything else, a statement in a form agentpol does not compare (`NotAction`, `NotResource`, a `Principal` of `*`), or a policy that belongs to no agent is reported and skipped, never silently taken as safe.",
+        explanation: "`agentpol check --infra DIR` reads `*.json` as AWS IAM policy documents (`{\"Version\", \"Statement\"}`), `aws iam get-role` / `get-role-policy` output or create-role input, and `*.yaml|yml` as Kubernetes objects, comparing NetworkPolicy and CiliumNetworkPolicy. Anything else, a statement agentpol cannot read (no `Effect`, both `Action` and `NotAction`, a `Condition` that is not an operator → key → values map), a trust policy given as an URL-encoded string, or a policy that belongs to no agent is reported and skipped, never silently taken as safe.",
     },
     CodeDoc {
         code: IAM_WIDER,
         name: "iam-wider-than-policy",
         summary: "an IAM policy attached to an agent's role allows an action the declaration does not",
-        explanation: "What it does: compares each Allow statement of the role's policies with the least-privilege identity policy `agentpol build --target iam` generates from the agent's grants, and gives a witness: an action and an ARN the statement allows and no generated statement does.\n\nWhy it matters: if the agent (or whoever steals its credentials) bypasses the policy engine, the cloud role is the last line; a role with `s3:*` on `*` under an agent granted one bucket turns every prompt injection into account-wide access.\n\nUse instead: attach the generated policy (`iam/<agent>/policy.json`) instead of the wide one.",
+        explanation: "What it does: compares each Allow statement of the role's policies with the least-privilege identity policy `agentpol build --target iam` generates from the agent's grants, and gives a witness: an action and an ARN (and, when conditions are involved, a request context) the statement allows and no generated statement does. `NotAction` and `NotResource` are read as \"everything except\"; Deny statements (also with `NotAction`) subtract. `Condition` blocks are evaluated: `String*`, `Arn*`, `Bool`, `Numeric*`, `Null`, `IpAddress`/`NotIpAddress`, with `IfExists` and `ForAnyValue:`/`ForAllValues:`; any other operator or a policy variable is assumed to hold in the statement that allows, and not to hold in the statements that would stop the witness, and the finding says so.\n\nWhy it matters: if the agent (or whoever steals its credentials) bypasses the policy engine, the cloud role is the last line; a role with `s3:*` on `*` under an agent granted one bucket turns every prompt injection into account-wide access.\n\nUse instead: attach the generated policy (`iam/<agent>/policy.json`) instead of the wide one.",
     },
     CodeDoc {
         code: SESSION_LONGER,
         name: "session-longer-than-credentials",
         summary: "an agent's role allows sessions longer than its declared credential lifetime",
         explanation: "The role's `MaxSessionDuration` is longer than what `credentials ttl` allows (rounded up to AWS's minimum of one hour). Sessions requested for longer keep working after the policy says the credentials must have expired. Set `MaxSessionDuration` from the generated `iam/<agent>/role.json`.",
+    },
+    CodeDoc {
+        code: TRUST_WIDER,
+        name: "trust-wider-than-policy",
+        summary: "an agent's role trust policy lets a principal assume the role that the declaration does not",
+        explanation: "What it does: compares each Allow statement of the role's trust policy (`AssumeRolePolicyDocument` of `aws iam get-role` output or create-role input, or a bare trust policy with `Principal`) with the trust policy `agentpol build --target iam` generates: the role's own account for an agent outside Kubernetes, EKS Pod Identity restricted to the agent's namespace and service account for one inside. The witness is a principal (and request context) the given statement lets assume the role and the generated one does not: `\"AWS\": \"*\"`, another account, another service, or the trusted service without the session-tag conditions.\n\nWhy it matters: whoever can assume the role has the agent's cloud permissions without going through its policy.\n\nUse instead: set the role's trust policy to the generated `iam/<agent>/trust-policy.json`.",
     },
     CodeDoc {
         code: EGRESS_WIDER,
@@ -72,17 +82,19 @@ pub fn check(
         sources,
         set_name: "infra",
     });
-    let mut generated: std::collections::BTreeMap<
-        String,
-        Vec<crate::backend::iam::document::PolicyDocument>,
-    > = std::collections::BTreeMap::new();
+    let mut generated: std::collections::BTreeMap<String, iam::Generated> =
+        std::collections::BTreeMap::new();
     for a in &out.artifacts {
         let Some((agent, file)) = a.path.split_once('/') else {
             continue;
         };
-        if file.starts_with("policy") && file.ends_with(".json") {
+        let trust = file == "trust-policy.json";
+        if trust || (file.starts_with("policy") && file.ends_with(".json")) {
             if let Ok(doc) = serde_json::from_slice(&a.contents) {
-                generated.entry(agent.to_string()).or_default().push(doc);
+                generated
+                    .entry(agent.to_string())
+                    .or_default()
+                    .add(&doc, trust);
             }
         }
     }
