@@ -81,7 +81,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         if !p.is_dir() {
             return Err(miette!(
-                code = "AP114",
+                code = agentpol::registry::command::PATH_NOT_FOUND.as_str(),
                 help = "check the path",
                 "{} does not exist",
                 p.display()

@@ -6,6 +6,7 @@
 mod atomic;
 mod build;
 mod crosscheck;
+mod diff;
 mod discover;
 mod fmt;
 mod import;
@@ -159,6 +160,24 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// What each agent can do differently between two policy sets, proved by witness requests.
+    #[command(
+        after_help = "Examples:\n  agentpol diff old/ new/\n  agentpol diff --base origin/main . --fail-on widened\n\nExit codes: 0 no --fail-on condition holds; 1 --fail-on widened and some agent\ngained a capability (or a question was undecided), or --fail-on changed and\nanything changed; 2 a side does not compile or the input is unusable."
+    )]
+    Diff {
+        /// OLD NEW, or with --base at most one PATH.
+        paths: Vec<PathBuf>,
+        /// Compare the working tree with this git revision.
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: diff::DiffFormat,
+        #[arg(long, value_enum, default_value = "never")]
+        fail_on: diff::DiffFailOn,
+        /// Write the diff to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print a JSON Schema.
     #[command(after_help = "Example:\n  agentpol schema request > request.schema.json")]
     Schema {
@@ -198,6 +217,7 @@ enum TargetArg {
 enum SchemaKind {
     Request,
     Report,
+    Diff,
 }
 
 pub fn main() -> ExitCode {
@@ -289,6 +309,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             out,
         } => report::run(&paths, agent.as_deref(), format, out.as_deref()),
+        Command::Schema {
+            which: SchemaKind::Diff,
+        } => {
+            print_json(&agentpol::report::diff::schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            paths,
+            base,
+            format,
+            fail_on,
+            out,
+        } => diff::run(&diff::Options {
+            paths: &paths,
+            base: base.as_deref(),
+            format,
+            fail_on,
+            out: out.as_deref(),
+        }),
         Command::Explain { code } => explain(&code),
         Command::Lsp => lsp::run(),
         Command::Fmt { paths, check } => fmt::run(&paths, check),

@@ -20,6 +20,8 @@ pub const INVALID_IMPORT: Code = Code::new("AP530", E);
 pub const INVALID_TEST_RUN: Code = Code::new("AP531", E);
 pub const UNKNOWN_AGENT: Code = Code::new("AP540", E);
 pub const CANNOT_WRITE: Code = Code::new("AP541", E);
+pub const INVALID_DIFF: Code = Code::new("AP542", E);
+pub const GIT_FAILED: Code = Code::new("AP543", E);
 
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
@@ -93,5 +95,17 @@ pub const CODES: &[CodeDoc] = &[
         name: "cannot-write-output",
         summary: "an output file could not be written",
         explanation: "Output is written to a temporary file beside the target and renamed over it, so a failed write leaves the previous file as it was. Check that the directory exists and is writable.",
+    },
+    CodeDoc {
+        code: INVALID_DIFF,
+        name: "invalid-diff",
+        summary: "`agentpol diff` needs two policy sets, or a revision and one path",
+        explanation: "`agentpol diff OLD NEW` compares two policy set directories; `agentpol diff --base REV [PATH]` compares the policy set at PATH (default `.`) in the working tree with the same path at git revision REV.",
+    },
+    CodeDoc {
+        code: GIT_FAILED,
+        name: "diff-git-failed",
+        summary: "`agentpol diff --base` cannot read the revision from git",
+        explanation: "The base side is extracted with `git archive REV -- PATH`: `git` must be on PATH, PATH must be inside a git work tree, REV must name a commit (`git rev-parse REV`), and the policy set must exist at that revision.",
     },
 ];

@@ -8,6 +8,7 @@
 //! what is enforced.
 
 mod agent;
+pub mod diff;
 pub mod graph;
 pub mod markdown;
 mod words;
