@@ -19,7 +19,10 @@ fn codes_in_source() -> Vec<(String, String)> {
         let bytes = text.as_bytes();
         for (i, _) in text.match_indices("AP") {
             let digits = &bytes[i + 2..(i + 5).min(bytes.len())];
-            let before_ok = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            // The end of a range (`AP230–AP239`) is not a code in use.
+            let before_ok = (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                && !text[..i].ends_with('–')
+                && !text[..i].ends_with('-');
             let after_ok = bytes.get(i + 5).is_none_or(|b| !b.is_ascii_alphanumeric());
             if before_ok && after_ok && digits.len() == 3 && digits.iter().all(u8::is_ascii_digit) {
                 let line = text[..i].lines().count();

@@ -357,6 +357,7 @@ fn counted(
         State {
             calls: 0,
             spent: c.spent,
+            without_justification: false,
         },
     );
     let all = c.all.get(tool).copied().unwrap_or(0);

@@ -131,6 +131,9 @@ impl Expect {
 pub struct State {
     pub calls: u64,
     pub spent: i64,
+    /// Send no justification unless the assignment has one, even to an
+    /// agent that requires one: the call is meant to be denied for it.
+    pub without_justification: bool,
 }
 
 /// A complete request for `agent` calling `tool` with `a`, with the context
@@ -152,8 +155,7 @@ pub fn request(agent: &Agent, tool: &Tool, a: &Assignment, state: State) -> Valu
         );
     }
     let justification = a.justification.clone().or_else(|| {
-        agent
-            .justification_required
+        (agent.justification_required && !state.without_justification)
             .then(|| "example justification".to_string())
     });
     if let Some(j) = justification {

@@ -86,7 +86,7 @@ pub const CODES: &[CodeDoc] = &[
     },
     CodeDoc {
         code: UNKNOWN_AGENT,
-        name: "unknown-agent",
+        name: "unknown-agent-option",
         summary: "`--agent` names an agent the policy set does not declare",
         explanation: "The help line lists the agents of the policy set. Agent names are case-sensitive.",
     },

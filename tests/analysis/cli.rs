@@ -182,8 +182,9 @@ fn sarif_locations_are_valid_for_absolute_and_relative_paths() {
     let set = policy_set("data-exfiltration/risky-secret-to-external-channel");
     let abs = set.path().canonicalize().unwrap();
     let validator = super::output::sarif_validator();
+    let elsewhere = tempfile::tempdir().unwrap();
     for (arg, cwd, absolute) in [
-        (abs.to_str().unwrap().to_string(), Path::new("/"), true),
+        (abs.to_str().unwrap().to_string(), elsewhere.path(), true),
         (".".to_string(), set.path(), false),
     ] {
         let out = agentpol(&["check", &arg, "--format", "sarif"], cwd);

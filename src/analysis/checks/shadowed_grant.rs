@@ -80,7 +80,21 @@ fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
             None => Blocker::Denies,
             Some(_) => Blocker::Context,
         };
-        let calls = vec![cx.call(agent, tool, &matched, State::default(), Expect::Deny)];
+        // The default justification a witness gets for an agent that
+        // requires one would take the call out of a grant that matches only
+        // calls without one (`where not has context.justification`); then
+        // the call is sent as the grant matches it, and denied for lacking it.
+        let justified = crate::model::cond::Env {
+            args: &matched.args,
+            justification: matched.justification.as_deref().or(agent
+                .justification_required
+                .then_some("example justification")),
+        };
+        let state = State {
+            without_justification: !g.condition.eval(&justified),
+            ..State::default()
+        };
+        let calls = vec![cx.call(agent, tool, &matched, state, Expect::Deny)];
         let path = vec![
             Step::agent(agent, "calls"),
             Step::tool(tool, format!("matched by `{}` but denied", g.id)),

@@ -451,6 +451,7 @@ fn sequence(cx: &mut Cx<'_>, lines: &[&Line<'_>], target: i128) -> (Vec<Step>, V
             let state = State {
                 calls: u64::try_from(k).unwrap_or(u64::MAX),
                 spent: i64::try_from(before + k * cap).unwrap_or(i64::MAX),
+                without_justification: false,
             };
             calls.push(cx.call(l.agent, l.tool, &l.call, state, Expect::NotDeny));
         }
@@ -476,6 +477,7 @@ fn sequence(cx: &mut Cx<'_>, lines: &[&Line<'_>], target: i128) -> (Vec<Step>, V
             let state = State {
                 calls: u64::try_from(n).unwrap_or(u64::MAX),
                 spent: i64::try_from(before).unwrap_or(i64::MAX),
+                without_justification: false,
             };
             path.push(Step::tool(l.tool, "the next call is denied by the budget"));
             calls.push(cx.call(l.agent, l.tool, &l.call, state, Expect::Deny));

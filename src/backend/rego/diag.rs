@@ -9,6 +9,7 @@ use crate::source::Span;
 
 pub const CONDITION_TOO_DEEP: Code = Code::new("AP410", Severity::Error);
 pub const UNSUPPORTED_TYPE: Code = Code::new("AP411", Severity::Error);
+pub const INTERNAL: Code = Code::new("AP412", Severity::Error);
 
 /// Documentation of the Rego backend's codes, for `agentpol explain`.
 pub const CODES: &[CodeDoc] = &[
@@ -23,6 +24,12 @@ pub const CODES: &[CodeDoc] = &[
         name: "rego-unsupported-argument-type",
         summary: "a tool argument has a type the rego target cannot check",
         explanation: "The generated policy checks list elements against a scalar type; a list of lists cannot be validated, so agentpol refuses to build rather than accept unchecked values.\n\nBad:\n    arg rows: list<list<string>>\n\nGood:\n    arg rows: list<string>",
+    },
+    CodeDoc {
+        code: INTERNAL,
+        name: "rego-internal-error",
+        summary: "the rego target could not serialise its artifacts",
+        explanation: "Serialising the generated data document in memory does not fail for the types agentpol writes; if it ever does, the build stops with this diagnostic and writes nothing instead of writing a partial bundle. It is a bug in agentpol: please report it with the policy set that caused it.",
     },
 ];
 

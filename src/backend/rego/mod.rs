@@ -85,7 +85,7 @@ pub mod printer;
 pub use diag::{CODES, CONDITION_TOO_DEEP, UNSUPPORTED_TYPE};
 
 use super::{Artifact, Input, Output};
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::diagnostics::Diagnostic;
 
 /// The decision rules, identical for every policy set.
 pub const POLICY: &str = include_str!("policy.rego");
@@ -94,8 +94,6 @@ const README: &str = include_str!("README.out.md");
 
 /// The query that answers a request.
 pub const QUERY: &str = "data.agentpol.decision";
-
-const INTERNAL: Code = Code::new("AP412", Severity::Error);
 
 /// Generates the Rego target.
 pub fn generate(input: &Input<'_>) -> Output {
@@ -132,7 +130,7 @@ fn build(input: &Input<'_>) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
 /// build stops with a diagnostic rather than a panic.
 fn internal(e: impl std::fmt::Display) -> Vec<Diagnostic> {
     vec![Diagnostic::error(
-        INTERNAL,
+        diag::INTERNAL,
         format!("the `rego` target could not be written: {e}"),
     )
     .help("this is a bug in agentpol; please report it")]
