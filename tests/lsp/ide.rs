@@ -326,3 +326,31 @@ fn fixes_state_the_edit() {
         "{fixed}"
     );
 }
+
+/// AP221: the fix appends an empty `reason ""` to the suppression, which
+/// leaves it invalid until the author writes one (a fix never invents it).
+#[test]
+fn a_suppression_without_reason_gets_an_empty_reason_to_fill_in() {
+    let text = AGENTS.replace(
+        "  allow crm.update where account like",
+        "  # agentpol: allow AP215\n  allow crm.update where account like",
+    );
+    let (snap, ids) = snapshot(&[("tools.agentpol", TOOLS), ("agents.agentpol", &text)]);
+    let report = agentpol::analyze(&snap.sources, &snap.compiled);
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "AP221")
+        .expect("an AP221 finding");
+    let fixes = ide::fixes(&snap, d);
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0].title, "add a `reason` to the suppression");
+    let e = &fixes[0].edits[0];
+    assert_eq!(e.span.file, ids[1]);
+    let mut fixed = text.clone();
+    fixed.replace_range(e.span.start..e.span.end, &e.new_text);
+    assert!(
+        fixed.contains("  # agentpol: allow AP215 reason \"\"\n"),
+        "{fixed}"
+    );
+}

@@ -246,3 +246,37 @@ fn formatting_replaces_the_document_with_the_fmt_layout() {
     assert_eq!(c.request("textDocument/formatting", fmt), Value::Null);
     c.shutdown();
 }
+
+/// A label in another file of the set becomes `relatedInformation` with
+/// that file's URI and the label's range.
+#[test]
+fn a_label_in_another_file_is_related_information() {
+    const TOOL: &str =
+        "tool t.x {\n  arg id: int\n  effects [read]\n  output trusted internal\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agentpol.toml"), "").unwrap();
+    std::fs::write(dir.path().join("a.agentpol"), TOOL).unwrap();
+    std::fs::write(dir.path().join("b.agentpol"), TOOL).unwrap();
+    let url = |f: &str| {
+        lsp_types::Url::from_file_path(dir.path().join(f))
+            .unwrap()
+            .to_string()
+    };
+    let (a, b) = (url("a.agentpol"), url("b.agentpol"));
+    let mut c = Client::start(dir.path());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": b, "languageId": "agentpol", "version": 1, "text": TOOL}}),
+    );
+    let diags = c.diagnostics_until(&b, |d| d.iter().any(|x| x["code"] == "AP103"));
+    let dup = diags.iter().find(|x| x["code"] == "AP103").unwrap();
+    assert_eq!(range(&dup["range"]), (0, 5, 0, 8), "{dup:#?}");
+    let related = dup["relatedInformation"]
+        .as_array()
+        .expect("related information");
+    assert_eq!(related.len(), 1, "{dup:#?}");
+    assert_eq!(related[0]["location"]["uri"], a);
+    assert_eq!(range(&related[0]["location"]["range"]), (0, 5, 0, 8));
+    assert_eq!(related[0]["message"], "first declared here");
+    c.shutdown();
+}
