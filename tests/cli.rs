@@ -264,3 +264,39 @@ fn a_backend_error_writes_no_target_and_keeps_the_previous_output() {
         .collect();
     assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
 }
+
+/// Completion scripts and the manual page come from the clap definition,
+/// so they know every subcommand; `--version` names the linked solver.
+#[test]
+fn completions_man_page_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = agentpol(&["completions", shell], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for sub in ["check", "eval", "build", "report", "diff", "fmt", "lsp"] {
+            assert!(script.contains(sub), "{shell} completion lacks `{sub}`");
+        }
+    }
+    assert_eq!(
+        agentpol(&["completions", "tcsh"], dir.path()).status.code(),
+        Some(2)
+    );
+    let man = agentpol(&["man"], dir.path());
+    assert_eq!(man.status.code(), Some(0));
+    let roff = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH agentpol"),
+        "{roff}"
+    );
+    assert!(
+        roff.contains(".SH NAME") && roff.contains("check"),
+        "{roff}"
+    );
+    let version = agentpol(&["--version"], dir.path());
+    let text = String::from_utf8_lossy(&version.stdout);
+    assert!(
+        text.contains(env!("CARGO_PKG_VERSION")) && text.contains("z3 4."),
+        "{text}"
+    );
+}

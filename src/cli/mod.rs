@@ -202,6 +202,17 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Print a shell completion script, generated from these definitions.
+    #[command(
+        after_help = "Examples:\n  agentpol completions bash > ~/.local/share/bash-completion/completions/agentpol\n  agentpol completions zsh > \"${fpath[1]}/_agentpol\"\n  agentpol completions fish > ~/.config/fish/completions/agentpol.fish"
+    )]
+    Completions {
+        /// bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions.
+    #[command(after_help = "Example:\n  agentpol man > agentpol.1 && man ./agentpol.1")]
+    Man,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -220,8 +231,23 @@ enum SchemaKind {
     Diff,
 }
 
+/// The command-line definition, with a `--version` that names the solver
+/// the binary links (the system libz3 or the bundled one).
+fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().long_version(format!(
+        "{} ({})",
+        env!("CARGO_PKG_VERSION"),
+        agentpol::analysis::smt::solver_version()
+    ))
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(report) => {
@@ -330,6 +356,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Command::Explain { code } => explain(&code),
         Command::Lsp => lsp::run(),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command(), "agentpol", &mut out);
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command())
+                .render(&mut out)
+                .into_diagnostic()?;
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Fmt { paths, check } => fmt::run(&paths, check),
     }
 }

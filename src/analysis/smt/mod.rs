@@ -129,6 +129,11 @@ impl Answer {
 /// Runs `f` with a fresh z3 context for this thread, so that one analysis
 /// never sees the terms, learned facts or model choices of an earlier one:
 /// the same policy gives the same witnesses however often it is analyzed.
+/// The linked solver, as `z3 4.8.12.0`.
+pub fn solver_version() -> String {
+    format!("z3 {}", z3::full_version().trim_start_matches("Z3 "))
+}
+
 pub fn with_fresh_context<R: Send + Sync>(f: impl FnOnce() -> R + Send + Sync) -> R {
     z3::with_z3_config(&z3::Config::new(), f)
 }
