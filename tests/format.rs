@@ -187,9 +187,39 @@ proptest! {
 
 #[test]
 fn messy_files_get_the_canonical_layout() {
-    insta::glob!("fixtures/format/*.agentpol", |path| {
-        let text = std::fs::read_to_string(path).unwrap();
-        let out = format_str(&text).unwrap();
-        insta::assert_snapshot!(format!("{text}\n----- formatted -----\n{out}"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots/format");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("fixtures/format/*.agentpol", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let out = format_str(&text).unwrap();
+            insta::assert_snapshot!("layout", format!("{text}\n----- formatted -----\n{out}"));
+        });
     });
+}
+
+/// What we ship is in the canonical layout, so a user who copies an
+/// example or reads the standard library sees what `agentpol fmt` writes,
+/// and `agentpol fmt --check examples/` passes.
+#[test]
+fn the_examples_and_the_standard_library_are_formatted() {
+    let mut unformatted = Vec::new();
+    let mut files = 0;
+    for top in ["examples", "stdlib"] {
+        for (dir, set) in policy_dirs(Path::new(env!("CARGO_MANIFEST_DIR")).join(top).as_path()) {
+            for (name, text) in set {
+                files += 1;
+                let formatted = format_str(&text).expect("shipped policies parse");
+                if formatted != text {
+                    unformatted.push(dir.join(name).display().to_string());
+                }
+            }
+        }
+    }
+    assert!(files > 10, "only {files} shipped policy files found");
+    assert!(
+        unformatted.is_empty(),
+        "not in the canonical layout: {unformatted:#?}"
+    );
 }
