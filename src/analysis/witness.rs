@@ -136,6 +136,10 @@ pub struct State {
     pub without_justification: bool,
 }
 
+/// The justification a witness gives an agent that requires one, when the
+/// solver's assignment has none.
+pub const DEFAULT_JUSTIFICATION: &str = "example justification";
+
 /// A complete request for `agent` calling `tool` with `a`, with the context
 /// `decide` needs: a counter for every limit, the budget state, and the
 /// justification.
@@ -156,7 +160,7 @@ pub fn request(agent: &Agent, tool: &Tool, a: &Assignment, state: State) -> Valu
     }
     let justification = a.justification.clone().or_else(|| {
         (agent.justification_required && !state.without_justification)
-            .then(|| "example justification".to_string())
+            .then(|| DEFAULT_JUSTIFICATION.to_string())
     });
     if let Some(j) = justification {
         context.insert("justification".into(), Value::String(j));

@@ -110,3 +110,51 @@ proptest! {
         }
     }
 }
+
+/// Found by the random-policy law: a grant that matches only calls without
+/// a justification, in an agent that requires one, never applies (AP207).
+/// Its witness must be such a call, sent without a justification and
+/// denied — not the default justification a witness otherwise gets, which
+/// would take it out of the grant and into another one that allows it.
+#[test]
+fn a_grant_for_unjustified_calls_has_a_witness_without_justification() {
+    let policy = r#"
+resource type t.room { sensitivity internal external false }
+tool t.post {
+  resource t.room(room)
+  arg room: string
+  arg text: string
+  effects [communicate, write]
+  output trusted internal
+}
+agent a2 {
+  audit [prompt, tool_call]
+  justification required
+  allow t.post where not (has context.justification)
+  allow t.post
+    approve always by group "g2" count 2
+}
+"#;
+    let (sources, compiled) = crate::common::compile_ok(&[("p.agentpol", policy)]);
+    let diags = agentpol::analyze(&sources, &compiled).diagnostics;
+    assert!(
+        diags.iter().all(|d| d.code.as_str() != "AP302"),
+        "{diags:#?}"
+    );
+    let shadowed = diags
+        .iter()
+        .find(|d| d.code.as_str() == "AP207")
+        .expect("the first grant is reported as never applying");
+    let calls = super::witness_calls(shadowed);
+    assert_eq!(calls.len(), 1);
+    let (request, recorded) = &calls[0];
+    assert_eq!(recorded, "deny");
+    assert!(
+        request["context"].get("justification").is_none(),
+        "{request}"
+    );
+    assert_eq!(
+        decide_json(&compiled.model, request).decision.as_str(),
+        "deny"
+    );
+}

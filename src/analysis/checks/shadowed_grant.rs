@@ -88,7 +88,7 @@ fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
             args: &matched.args,
             justification: matched.justification.as_deref().or(agent
                 .justification_required
-                .then_some("example justification")),
+                .then_some(crate::analysis::witness::DEFAULT_JUSTIFICATION)),
         };
         let state = State {
             without_justification: !g.condition.eval(&justified),
