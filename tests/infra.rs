@@ -192,11 +192,23 @@ fn conditions_not_action_and_trust_are_compared() {
     let list = find("AP232", "ListAnything").unwrap();
     assert_eq!(list["witness"]["context"]["s3:prefix"], "agentpol-witness");
     assert_eq!(list["witness"]["context"]["aws:SecureTransport"], "true");
+    // `Date*` operators are evaluated: the witness is one second before the
+    // statement's deadline, and nothing is assumed.
     let timed = find("AP232", "TimeBoxedScratch").unwrap();
-    assert!(
-        timed["notes"].to_string().contains("assumed it may hold"),
-        "{timed:#}"
+    assert_eq!(
+        timed["witness"]["context"]["aws:CurrentTime"],
+        "2026-12-31T23:59:59Z"
     );
+    assert!(!timed["notes"].to_string().contains("assumed"), "{timed:#}");
+    // A witness ARN has the format AWS documents for the action's resource
+    // type (a DynamoDB table in the role's account), and `ForAnyValue` holds
+    // for a request naming one of its values.
+    let table = find("AP232", "AnyTable").unwrap();
+    assert_eq!(
+        table["witness"]["resource"],
+        "arn:aws:dynamodb:us-east-1:123456789012:table/agentpol-witness"
+    );
+    assert_eq!(table["witness"]["context"]["dynamodb:Attributes"], "id");
     let not_action = find("AP232", "EverythingButIam").unwrap();
     assert!(!not_action["witness"]["action"]
         .as_str()

@@ -1,7 +1,7 @@
 //! IAM: the role's policies against the generated least-privilege policy,
 //! and the role's `MaxSessionDuration` against the declared lifetime.
 
-use super::cond::{witness_context, Blocker, Clause, Context, Truth};
+use super::cond::{context_json, show_values, witness_context, Blocker, Clause, Context, Truth};
 use super::glob::{has_wildcard, matches};
 use super::stmt::{self, Stmt};
 use super::{InfraFile, IAM_WIDER, INFRA_UNREADABLE, SESSION_LONGER};
@@ -297,7 +297,7 @@ fn wider(agent: &Agent, g: &Given, granted: &[Stmt], denies: &[Given]) -> Option
             }
             for res_pat in st.resources.seeds() {
                 for arn in candidate_arns(res_pat, &action, &account, granted) {
-                    if !fits_s3(&action, &arn) || !st.resources.matches(&arn, false) {
+                    if !fits(&action, &arn) || !st.resources.matches(&arn, false) {
                         continue;
                     }
                     let blockers: Vec<&Stmt> = granted
@@ -355,7 +355,7 @@ pub(super) fn condition_notes(
         let shown: Vec<String> = keys
             .iter()
             .map(|k| match ctx.get(k) {
-                Some(v) => format!("`{k}` = `{v}`"),
+                Some(vs) => format!("`{k}` = {}", show_values(vs)),
                 None => format!("`{k}` absent"),
             })
             .collect();
@@ -399,7 +399,7 @@ fn finding(
 ) -> Diagnostic {
     let mut witness = json!({"action": action, "resource": arn, "statement": g.label});
     if !ctx.is_empty() {
-        witness["context"] = json!(ctx);
+        witness["context"] = context_json(ctx);
     }
     let mut d = Diagnostic::new(IAM_WIDER, format!("{} allows agent `{}` more than its policy: `{action}` on `{arn}`", g.label, agent.name))
         .primary(g.span, "allows more than the declaration")
@@ -457,28 +457,152 @@ fn candidate_actions(pattern: &str, granted: &[Stmt]) -> Vec<String> {
     out
 }
 
+/// The ARN formats AWS documents for the resource types `action` acts on,
+/// plainest first (fewest variables: a bucket's object before an access
+/// point's); empty when the action takes no resource type (its resource is `*`) or
+/// the reference does not cover it, and then any ARN fits.
+fn arn_formats(action: &str) -> Vec<&'static str> {
+    let Some(r) = reference::get() else {
+        return Vec::new();
+    };
+    let reference::Known::Action { action: a, .. } = r.action(action) else {
+        return Vec::new();
+    };
+    let Some(service) = action.split_once(':').and_then(|(p, _)| r.service(p)) else {
+        return Vec::new();
+    };
+    let mut formats: Vec<&str> = a
+        .resources
+        .iter()
+        .filter_map(|name| {
+            service
+                .resources
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, t)| t.arn.as_str())
+        })
+        .collect();
+    formats.sort_by_key(|f| (f.matches("${").count(), f.len()));
+    formats
+}
+
+/// Whether a format variable may span `/` (object keys, IAM names with a
+/// path).
+fn spans_path(var: &str) -> bool {
+    var == "ObjectName" || var.ends_with("WithPath")
+}
+
+/// Whether `arn` has the shape of `format` (`arn:${Partition}:s3:::${BucketName}`):
+/// literal text compared without case for the fixed parts, each variable a
+/// non-empty run without `:` or `/` (or any run, for path-like variables).
+fn fits_format(format: &str, arn: &str) -> bool {
+    enum Part<'a> {
+        Lit(&'a str),
+        Var(&'a str),
+    }
+    let mut parts = Vec::new();
+    let mut rest = format;
+    while let Some(i) = rest.find("${") {
+        parts.push(Part::Lit(&rest[..i]));
+        let Some(j) = rest[i..].find('}') else {
+            parts.push(Part::Lit(&rest[i..]));
+            rest = "";
+            break;
+        };
+        parts.push(Part::Var(&rest[i + 2..i + j]));
+        rest = &rest[i + j + 1..];
+    }
+    parts.push(Part::Lit(rest));
+    // Positions in `arn` reachable after each part (a small NFA walk).
+    let mut at: Vec<usize> = vec![0];
+    for part in &parts {
+        let mut next = Vec::new();
+        for &i in &at {
+            match part {
+                Part::Lit(l) => {
+                    if arn
+                        .get(i..i + l.len())
+                        .is_some_and(|t| t.eq_ignore_ascii_case(l))
+                    {
+                        next.push(i + l.len());
+                    }
+                }
+                Part::Var(v) => {
+                    for (k, c) in arn[i..].char_indices() {
+                        if !spans_path(v) && (c == ':' || c == '/') {
+                            break;
+                        }
+                        next.push(i + k + c.len_utf8());
+                    }
+                }
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        at = next;
+        if at.is_empty() {
+            return false;
+        }
+    }
+    at.contains(&arn.len())
+}
+
+/// Whether a request for `action` can name `arn`: it has the shape of one
+/// of the action's resource types (an S3 object action takes `bucket/key`,
+/// a bucket action `bucket`, a DynamoDB item action a table).
+fn fits(action: &str, arn: &str) -> bool {
+    let formats = arn_formats(action);
+    formats.is_empty() || formats.iter().any(|f| fits_format(f, arn))
+}
+
+/// `format` with its variables filled: the partition `aws`, region
+/// `us-east-1`, the role's account, and names no policy would grant.
+fn instantiate(format: &str, account: &str) -> String {
+    let mut out = String::new();
+    let mut rest = format;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('}') else {
+            break;
+        };
+        out.push_str(match &rest[i + 2..i + j] {
+            "Partition" => "aws",
+            "Region" => "us-east-1",
+            "Account" => account,
+            "BucketName" => "agentpol-witness-bucket",
+            "ObjectName" => "agentpol-witness-key",
+            _ => "agentpol-witness",
+        });
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Concrete ARNs matching `pattern` for `action`: the pattern with each
-/// wildcard filled by a name no policy would grant, and for `*` an ARN of
-/// the action's service outside the generated resources.
+/// wildcard filled by a name no policy would grant, an ARN of each resource
+/// type the action takes (in AWS's documented format), and the generated
+/// policy's own resources.
 fn candidate_arns(pattern: &str, action: &str, account: &str, granted: &[Stmt]) -> Vec<String> {
     if !has_wildcard(pattern) {
         return vec![pattern.to_string()];
     }
-    let service = action
-        .split(':')
-        .next()
-        .unwrap_or("s3")
-        .to_ascii_lowercase();
     let mut out = Vec::new();
     if pattern != "*" {
         out.push(pattern.replace('*', "agentpol-witness").replace('?', "x"));
     }
-    out.push(if service == "s3" {
-        "arn:aws:s3:::agentpol-witness-bucket/agentpol-witness-key".to_string()
-    } else {
-        format!("arn:aws:{service}:us-east-1:{account}:agentpol-witness")
-    });
-    out.push("arn:aws:s3:::agentpol-witness-bucket".into());
+    let formats = arn_formats(action);
+    if formats.is_empty() {
+        let service = action
+            .split(':')
+            .next()
+            .unwrap_or("s3")
+            .to_ascii_lowercase();
+        out.push(format!(
+            "arn:aws:{service}:us-east-1:{account}:agentpol-witness"
+        ));
+    }
+    out.extend(formats.iter().map(|f| instantiate(f, account)));
     // A generated resource itself, for actions it is not granted with.
     out.extend(
         granted
@@ -486,21 +610,64 @@ fn candidate_arns(pattern: &str, action: &str, account: &str, granted: &[Stmt]) 
             .flat_map(|s| s.resources.seeds())
             .map(|r| r.replace('*', "agentpol-witness")),
     );
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|a| seen.insert(a.clone()));
     out
 }
 
-/// S3 object actions act on `bucket/key` ARNs, bucket actions on `bucket`:
-/// a witness pairs an action with an ARN it can act on (other services are
-/// not filtered).
-fn fits_s3(action: &str, arn: &str) -> bool {
-    let Some(name) = action
-        .strip_prefix("s3:")
-        .or_else(|| action.strip_prefix("S3:"))
-    else {
-        return true;
-    };
-    let Some(path) = arn.split(":::").nth(1) else {
-        return true;
-    };
-    name.contains("Object") == path.contains('/')
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn witness_arns_take_the_shape_of_the_action_s_resource_types() {
+        let arns = candidate_arns("*", "dynamodb:GetItem", "111122223333", &[]);
+        assert!(
+            arns.contains(
+                &"arn:aws:dynamodb:us-east-1:111122223333:table/agentpol-witness".to_string()
+            ),
+            "{arns:?}"
+        );
+        assert!(arns
+            .iter()
+            .all(|a| fits("dynamodb:GetItem", a) || !a.contains(":table/")));
+        let arns = candidate_arns("*", "s3:GetObject", "111122223333", &[]);
+        assert!(
+            arns.contains(&"arn:aws:s3:::agentpol-witness-bucket/agentpol-witness-key".to_string())
+        );
+        let arns = candidate_arns("*", "sqs:SendMessage", "111122223333", &[]);
+        assert_eq!(
+            arns.iter()
+                .filter(|a| fits("sqs:SendMessage", a))
+                .collect::<Vec<_>>(),
+            ["arn:aws:sqs:us-east-1:111122223333:agentpol-witness"]
+        );
+    }
+
+    #[test]
+    fn an_arn_fits_an_action_only_in_a_documented_shape() {
+        assert!(fits("s3:GetObject", "arn:aws:s3:::b/k/with/slashes"));
+        assert!(!fits("s3:GetObject", "arn:aws:s3:::b"));
+        assert!(fits("s3:ListBucket", "arn:aws:s3:::b"));
+        assert!(!fits("s3:ListBucket", "arn:aws:s3:::b/k"));
+        assert!(fits(
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:eu-west-1:1:table/orders"
+        ));
+        assert!(!fits("dynamodb:GetItem", "arn:aws:s3:::orders"));
+        assert!(!fits(
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:eu-west-1:1:table/orders/extra"
+        ));
+        assert!(fits(
+            "logs:PutLogEvents",
+            "arn:aws:logs:us-east-1:1:log-group:g:log-stream:s"
+        ));
+        // Not covered by the reference, or taking no resource type: any ARN.
+        assert!(fits("acme:DoThing", "arn:aws:acme:::x"));
+        assert!(fits_format(
+            "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+            "arn:aws:iam::1:role/team/agent"
+        ));
+    }
 }

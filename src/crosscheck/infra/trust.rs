@@ -5,7 +5,7 @@
 //! generated conditions (EKS Pod Identity's namespace and service-account
 //! session tags), is reported with a witness principal and request context.
 
-use super::cond::{witness_context, Blocker, Clause};
+use super::cond::{context_json, witness_context, Blocker, Clause};
 use super::iam::condition_notes;
 use super::stmt::{Principals, Stmt};
 use super::TRUST_WIDER;
@@ -145,7 +145,7 @@ pub fn wider<'a>(
             let mut witness =
                 json!({"principal": {kind.as_str(): value}, "action": action, "statement": label});
             if !ctx.is_empty() {
-                witness["context"] = json!(ctx);
+                witness["context"] = context_json(&ctx);
             }
             let mut d = Diagnostic::new(
                 TRUST_WIDER,
