@@ -300,3 +300,59 @@ fn completions_man_page_and_version() {
         "{text}"
     );
 }
+
+/// Colour only where a person reads it: never in a pipe unless asked, and
+/// never with `NO_COLOR`, even when asked.
+#[test]
+fn diagnostics_are_coloured_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let run = |color: Option<&str>, no_color: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentpol"));
+        cmd.arg("check")
+            .arg("risky-deployment")
+            .current_dir(&examples);
+        if let Some(c) = color {
+            cmd.args(["--color", c]);
+        }
+        cmd.env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ansi = |s: &str| s.contains('\u{1b}');
+    let plain = run(None, None);
+    assert!(plain.contains("error[AP2"), "{plain}");
+    assert!(!ansi(&plain), "a pipe gets no colour by default");
+    assert!(!ansi(&run(Some("never"), None)));
+    let coloured = run(Some("always"), None);
+    assert!(ansi(&coloured), "--color always colours");
+    assert!(!ansi(&run(Some("always"), Some("1"))), "NO_COLOR wins");
+    assert!(
+        ansi(&run(Some("always"), Some(""))),
+        "an empty NO_COLOR is not set"
+    );
+    // The same findings, only styled.
+    let strip = strip_sgr(&coloured);
+    assert_eq!(strip, plain);
+}
+
+/// `s` without ANSI SGR sequences (`ESC [ ... m`).
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

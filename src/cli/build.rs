@@ -8,7 +8,6 @@
 use super::discover::{display_root, find_sets};
 use super::load;
 use agentpol::backend::{self, Artifact, Target};
-use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::Severity;
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
 use std::path::{Component, Path, PathBuf};
@@ -25,7 +24,11 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
         if loaded.compiled.has_errors() {
             eprint!(
                 "{}",
-                human::render(&loaded.sources, &loaded.compiled.diagnostics)
+                super::render_for(
+                    super::Stream::Stderr,
+                    &loaded.sources,
+                    &loaded.compiled.diagnostics
+                )
             );
             failed = true;
             continue;
@@ -51,7 +54,10 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
                 },
             );
             if !output.diagnostics.is_empty() {
-                eprint!("{}", human::render(&loaded.sources, &output.diagnostics));
+                eprint!(
+                    "{}",
+                    super::render_for(super::Stream::Stderr, &loaded.sources, &output.diagnostics)
+                );
             }
             if output
                 .diagnostics

@@ -6,7 +6,6 @@
 //! left untouched, and makes the exit code 2.
 
 use super::atomic::write_file;
-use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::Sink;
 use agentpol::source::{Origin, SourceMap};
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
@@ -26,7 +25,10 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
         let id = sources.add(&name, text.clone(), Origin::User);
         let mut sink = Sink::new();
         let Some(formatted) = agentpol::syntax::format::format(id, &text, &mut sink) else {
-            eprint!("{}", human::render(&sources, &sink.into_sorted()));
+            eprint!(
+                "{}",
+                super::render_for(super::Stream::Stderr, &sources, &sink.into_sorted())
+            );
             broken += 1;
             continue;
         };

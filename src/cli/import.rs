@@ -4,7 +4,6 @@
 //! writes it atomically.
 
 use super::atomic::write_file;
-use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::{Diagnostic, Severity, Sink};
 use agentpol::mcp::{self, ImportOptions, Listing};
 use agentpol::registry::command::INVALID_IMPORT;
@@ -55,7 +54,10 @@ pub fn run(cmd: ImportCommand) -> Result<ExitCode> {
     }
     let diagnostics = sink.into_sorted();
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        eprint!("{}", human::render(&sources, &diagnostics));
+        eprint!(
+            "{}",
+            super::render_for(super::Stream::Stderr, &sources, &diagnostics)
+        );
         return Ok(ExitCode::from(2));
     }
     let Some(listing) = listing else {
@@ -79,7 +81,10 @@ pub fn run(cmd: ImportCommand) -> Result<ExitCode> {
     let mut all = diagnostics;
     all.extend(imported.diagnostics);
     if !all.is_empty() {
-        eprint!("{}", human::render(&sources, &all));
+        eprint!(
+            "{}",
+            super::render_for(super::Stream::Stderr, &sources, &all)
+        );
     }
     verify(&imported.text)?;
     match out {
@@ -150,7 +155,10 @@ fn verify(text: &str) -> Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
-    eprint!("{}", human::render(&sources, &errors));
+    eprint!(
+        "{}",
+        super::render_for(super::Stream::Stderr, &sources, &errors)
+    );
     Err(miette!(
         code = INVALID_IMPORT.as_str(),
         help = "this is a bug in agentpol's importer; please report it with the listing",

@@ -35,6 +35,9 @@ use std::process::ExitCode;
     about = "Check, analyze and compile AI-agent permission policies"
 )]
 struct Cli {
+    /// When to colour diagnostics: `auto` on a terminal, `always`, `never`. `NO_COLOR` (set and not empty) turns colour off whatever this says.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +47,49 @@ enum Format {
     Human,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The `--color` choice, set once before a command runs.
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
+/// Where rendered diagnostics go (colour follows whether it is a terminal).
+#[derive(Clone, Copy)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Whether text for `stream` is coloured: never with `NO_COLOR`, else as
+/// `--color` says, `auto` meaning only on a terminal.
+fn colour_on(stream: Stream) -> bool {
+    use std::io::IsTerminal;
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    match COLOR.get().copied().unwrap_or(ColorWhen::Auto) {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => match stream {
+            Stream::Stdout => std::io::stdout().is_terminal(),
+            Stream::Stderr => std::io::stderr().is_terminal(),
+        },
+    }
+}
+
+/// Diagnostics rendered for a person reading `stream`.
+pub(crate) fn render_for(
+    stream: Stream,
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> String {
+    human::render_styled(sources, diagnostics, colour_on(stream))
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -258,6 +304,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Check {
             paths,
@@ -464,7 +511,7 @@ fn check(
                 let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
                 emit(&format!(
                     "{}{name}: {} file(s), {} agent(s){}: {} error(s), {} warning(s), {} info\n",
-                    human::render(&loaded.sources, &diags),
+                    render_for(Stream::Stdout, &loaded.sources, &diags),
                     set.files.len(),
                     loaded.compiled.model.agents.len(),
                     if analyzed {
@@ -561,7 +608,11 @@ pub(crate) fn single_set(paths: &[PathBuf]) -> Result<Loaded> {
     if loaded.compiled.has_errors() {
         eprint!(
             "{}",
-            human::render(&loaded.sources, &loaded.compiled.diagnostics)
+            render_for(
+                Stream::Stderr,
+                &loaded.sources,
+                &loaded.compiled.diagnostics
+            )
         );
         return Err(miette!(
             code = command::SET_HAS_ERRORS.as_str(),

@@ -9,7 +9,6 @@ use super::atomic::write_file;
 use super::discover::{display_root, find_sets, SetPaths};
 use super::{emit, load, Loaded};
 use agentpol::backend::{self, Target};
-use agentpol::diagnostics::render::human;
 use agentpol::diagnostics::Diagnostic;
 use agentpol::model::Outcome;
 use agentpol::policy_tests::{self, coverage, engines, Case, CaseResult, Engine, Expect};
@@ -58,14 +57,21 @@ pub fn run(paths: &[PathBuf], opts: &Options) -> Result<ExitCode> {
         if loaded.compiled.has_errors() {
             eprint!(
                 "{}",
-                human::render(&loaded.sources, &loaded.compiled.diagnostics)
+                super::render_for(
+                    super::Stream::Stderr,
+                    &loaded.sources,
+                    &loaded.compiled.diagnostics
+                )
             );
             input_error = true;
             continue;
         }
         let (cases, problems) = discover(&mut loaded, set)?;
         if !problems.is_empty() {
-            eprint!("{}", human::render(&loaded.sources, &problems));
+            eprint!(
+                "{}",
+                super::render_for(super::Stream::Stderr, &loaded.sources, &problems)
+            );
             input_error = true;
             continue;
         }
@@ -198,7 +204,10 @@ fn artifacts(
         },
     );
     if out.artifacts.is_empty() {
-        eprint!("{}", human::render(&loaded.sources, &out.diagnostics));
+        eprint!(
+            "{}",
+            super::render_for(super::Stream::Stderr, &loaded.sources, &out.diagnostics)
+        );
         return Err(miette!(
             code = INVALID_TEST_RUN.as_str(),
             help = "fix the errors above; `agentpol build` reports the same",

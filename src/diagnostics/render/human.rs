@@ -10,21 +10,41 @@ use codespan_reporting::term::{self, Config};
 
 /// Renders diagnostics as plain text (no colour), one after another.
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    render_styled(sources, diagnostics, false)
+}
+
+/// Renders diagnostics as text, with ANSI colours when `color` (the command
+/// line decides: a terminal, and no `NO_COLOR`).
+pub fn render_styled(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
+    use codespan_reporting::term::termcolor::{Ansi, NoColor};
+    if color {
+        let mut buffer = Ansi::new(Vec::<u8>::new());
+        emit_all(sources, diagnostics, &mut buffer);
+        String::from_utf8_lossy(&buffer.into_inner()).into_owned()
+    } else {
+        let mut buffer = NoColor::new(Vec::<u8>::new());
+        emit_all(sources, diagnostics, &mut buffer);
+        String::from_utf8_lossy(&buffer.into_inner()).into_owned()
+    }
+}
+
+fn emit_all<W>(sources: &SourceMap, diagnostics: &[Diagnostic], buffer: &mut W)
+where
+    W: codespan_reporting::term::termcolor::WriteColor,
+{
     let mut files = SimpleFiles::new();
     for (_, f) in sources.files() {
         files.add(f.name.clone(), f.text.clone());
     }
     let config = Config::default();
-    let mut buffer = codespan_reporting::term::termcolor::NoColor::new(Vec::<u8>::new());
     for d in diagnostics {
         let cs = to_codespan(sources, d);
-        if term::emit(&mut buffer, &config, &files, &cs).is_err() {
+        if term::emit(buffer, &config, &files, &cs).is_err() {
             // Fall back to the message alone: a broken span must not lose the finding.
             let line = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
-            buffer.get_mut().extend_from_slice(line.as_bytes());
+            let _ = buffer.write_all(line.as_bytes());
         }
     }
-    String::from_utf8_lossy(&buffer.into_inner()).into_owned()
 }
 
 fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
