@@ -356,3 +356,54 @@ fn strip_sgr(s: &str) -> String {
     }
     out
 }
+
+/// `--quiet` prints the findings and nothing else; `--verbose` adds, on
+/// standard error, what each set holds and how long it took, and changes
+/// nothing on standard output.
+#[test]
+fn quiet_prints_only_problems_and_verbose_only_adds_to_stderr() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let normal = agentpol(&["check", "risky-deployment"], &examples);
+    let quiet = agentpol(&["check", "risky-deployment", "--quiet"], &examples);
+    let verbose = agentpol(&["check", "-v", "risky-deployment"], &examples);
+    for out in [&normal, &quiet, &verbose] {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+    }
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (normal_out, quiet_out) = (text(&normal.stdout), text(&quiet.stdout));
+    assert!(normal_out.contains("error(s)"), "{normal_out}");
+    assert!(quiet_out.contains("error[AP2"), "{quiet_out}");
+    assert!(!quiet_out.contains("error(s)"), "no summary: {quiet_out}");
+    assert!(
+        normal_out.starts_with(&quiet_out),
+        "quiet drops only the summary"
+    );
+    assert_eq!(text(&verbose.stdout), normal_out);
+    let detail = text(&verbose.stderr);
+    assert!(
+        detail.contains("tools.agentpol") && detail.contains("analyzed in"),
+        "{detail}"
+    );
+    assert!(text(&normal.stderr).is_empty(), "{normal:?}");
+    // Quiet also silences what `build` says it built.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let safe = examples.join("support-triage");
+    let built = agentpol(
+        &[
+            "build",
+            ".",
+            "--target",
+            "rego",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "-q",
+        ],
+        &safe,
+    );
+    assert_eq!(built.status.code(), Some(0), "{built:?}");
+    assert!(built.stderr.is_empty(), "{built:?}");
+    assert!(out_dir.exists());
+    let conflict = agentpol(&["check", "-q", "-v"], &safe);
+    assert_eq!(conflict.status.code(), Some(2));
+}

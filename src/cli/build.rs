@@ -74,7 +74,7 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
             };
             planned.push((dir, output.artifacts));
         }
-        eprintln!(
+        super::say(format_args!(
             "{}: built {}",
             display_root(&set.root),
             targets
@@ -82,7 +82,7 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
                 .map(|t| t.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
     if failed {
         eprintln!("nothing was written: fix the errors above and build again");

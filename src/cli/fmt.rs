@@ -50,7 +50,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
             );
         } else {
             write_file(path, formatted.as_bytes())?;
-            eprintln!("formatted {name}");
+            super::say(format_args!("formatted {name}"));
         }
     }
     if !diffs.is_empty() {

@@ -90,11 +90,11 @@ pub fn run(cmd: ImportCommand) -> Result<ExitCode> {
     match out {
         Some(path) => {
             write_file(&path, imported.text.as_bytes())?;
-            eprintln!(
+            super::say(format_args!(
                 "wrote {} tool declaration(s) to {}",
                 listing.tools.len(),
                 path.display()
-            );
+            ));
         }
         None => super::emit(&imported.text)?,
     }

@@ -38,6 +38,12 @@ struct Cli {
     /// When to colour diagnostics: `auto` on a terminal, `always`, `never`. `NO_COLOR` (set and not empty) turns colour off whatever this says.
     #[arg(long, global = true, value_enum, default_value = "auto")]
     color: ColorWhen,
+    /// Print only problems: no summaries, no "wrote"/"formatted" lines.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also say on standard error which files each policy set holds and how long each step took.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,6 +64,27 @@ enum ColorWhen {
 
 /// The `--color` choice, set once before a command runs.
 static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
+/// `--quiet` (-1), default (0) or `--verbose` (1), set once before a command runs.
+static VERBOSITY: std::sync::OnceLock<i8> = std::sync::OnceLock::new();
+
+fn verbosity() -> i8 {
+    VERBOSITY.get().copied().unwrap_or(0)
+}
+
+/// A line for the person at the terminal (standard error), left out under `--quiet`.
+pub(crate) fn say(line: std::fmt::Arguments<'_>) {
+    if verbosity() >= 0 {
+        eprintln!("{line}");
+    }
+}
+
+/// A line only `--verbose` prints (standard error).
+pub(crate) fn detail(line: std::fmt::Arguments<'_>) {
+    if verbosity() > 0 {
+        eprintln!("{line}");
+    }
+}
 
 /// Where rendered diagnostics go (colour follows whether it is a terminal).
 #[derive(Clone, Copy)]
@@ -305,6 +332,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let _ = COLOR.set(cli.color);
+    let _ = VERBOSITY.set(if cli.quiet { -1 } else { i8::from(cli.verbose) });
     match cli.command {
         Command::Check {
             paths,
@@ -464,12 +492,29 @@ fn check(
     let mut json_sets = Vec::new();
     let mut done: Vec<(String, Loaded, Vec<Diagnostic>)> = Vec::new();
     for set in &sets {
+        let started = std::time::Instant::now();
         let mut loaded = load(set)?;
+        detail(format_args!(
+            "{}: {} file(s): {}; compiled in {:.1?}",
+            display_root(&set.root),
+            set.files.len(),
+            set.files
+                .iter()
+                .map(|f| f.to_string_lossy().replace('\\', "/"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            started.elapsed()
+        ));
         let mut diags = loaded.compiled.diagnostics.clone();
         let mut analyzed = false;
         if !loaded.compiled.has_errors() {
             let started = std::time::Instant::now();
             let analysis = agentpol::analyze(&loaded.sources, &loaded.compiled);
+            detail(format_args!(
+                "{}: analyzed in {:.1?}",
+                display_root(&set.root),
+                started.elapsed()
+            ));
             if stats {
                 eprintln!(
                     "{}: analysis {:?}, {:?}",
@@ -509,9 +554,14 @@ fn check(
         match format {
             Format::Human => {
                 let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+                let rendered = render_for(Stream::Stdout, &loaded.sources, &diags);
+                if verbosity() < 0 {
+                    emit(&rendered)?;
+                    continue;
+                }
                 emit(&format!(
                     "{}{name}: {} file(s), {} agent(s){}: {} error(s), {} warning(s), {} info\n",
-                    render_for(Stream::Stdout, &loaded.sources, &diags),
+                    rendered,
                     set.files.len(),
                     loaded.compiled.model.agents.len(),
                     if analyzed {
