@@ -86,6 +86,19 @@ pub(crate) fn detail(line: std::fmt::Arguments<'_>) {
     }
 }
 
+/// A spinner on standard error while `set` is analyzed: only for a person
+/// at a terminal, never under `--quiet` or with machine-readable output
+/// (it is hidden otherwise, and cleared when the analysis ends).
+fn progress(format: Format, set: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if format != Format::Human || verbosity() < 0 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(format!("analyzing {set}"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Where rendered diagnostics go (colour follows whether it is a terminal).
 #[derive(Clone, Copy)]
 pub(crate) enum Stream {
@@ -509,7 +522,9 @@ fn check(
         let mut analyzed = false;
         if !loaded.compiled.has_errors() {
             let started = std::time::Instant::now();
+            let spinner = progress(format, &display_root(&set.root));
             let analysis = agentpol::analyze(&loaded.sources, &loaded.compiled);
+            spinner.finish_and_clear();
             detail(format_args!(
                 "{}: analyzed in {:.1?}",
                 display_root(&set.root),
