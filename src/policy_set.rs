@@ -149,6 +149,10 @@ impl Compiled {
 /// Compiles a policy set whose files are already in `sources`. `config` is
 /// the `agentpol.toml` file, if any.
 pub fn compile(sources: &mut SourceMap, config: Option<FileId>, files: &[FileId]) -> Compiled {
+    crate::source::with_stack(|| compile_on_stack(sources, config, files))
+}
+
+fn compile_on_stack(sources: &mut SourceMap, config: Option<FileId>, files: &[FileId]) -> Compiled {
     let mut sink = Sink::new();
     let config = match config.and_then(|f| sources.get(f).map(|s| (f, s.text.clone()))) {
         Some((f, text)) => Config::parse(f, &text, &mut sink),

@@ -131,3 +131,18 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
     }
 }
+
+/// Stack given to each pipeline entry (`compile`, `analysis::analyze`,
+/// `backend::generate`): 64 MiB of address space, touched only as deep as
+/// the input nests.
+const STACK: usize = 64 << 20;
+
+/// Runs `f` on a stack of its own, big enough for the deepest nesting the
+/// parser accepts (`syntax::MAX_DEPTH`) in every stage that recurses over
+/// expressions. The parser's recursion (pest's) takes some 30 KiB per level
+/// in a debug build, so 60 levels overflowed a 2 MiB thread stack (test
+/// threads, the language server's worker) while the 8 MiB main thread
+/// coped; the limit on nesting must hold on any thread.
+pub fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::grow(STACK, f)
+}

@@ -101,3 +101,51 @@ fn compiling_is_deterministic() {
     assert_eq!(render(&policy), render(&policy));
     assert_eq!(render(&broken), render(&broken));
 }
+
+fn too_large(text: &str, what: &str) {
+    let diags = compile_never_panics(text);
+    let d = diags
+        .iter()
+        .find(|d| d.code.as_str() == "AP004")
+        .unwrap_or_else(|| panic!("no AP004 for {what}: {diags:?}"));
+    assert!(d.message.contains(what), "{d:?}");
+    assert!(d.labels.iter().any(|l| l.primary && !l.message.is_empty()));
+    assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn oversized_literals_lists_and_files_are_reported() {
+    use agentpol::syntax::{MAX_FILE_BYTES, MAX_LIST_LEN, MAX_STRING_CHARS};
+    let tool = "tool t.post { arg channel: string effects [communicate] }\n";
+    let long = "é".repeat(MAX_STRING_CHARS + 1);
+    too_large(
+        &format!("{tool}agent a {{ allow t.post where channel == \"{long}\" }}"),
+        "string literal",
+    );
+    // At the limit (counted in characters, not bytes) it is accepted.
+    let ok = "é".repeat(MAX_STRING_CHARS);
+    assert!(compile_never_panics(&format!(
+        "{tool}agent a {{ allow t.post where channel == \"{ok}\" }}"
+    ))
+    .is_empty());
+    let items: Vec<String> = (0..=MAX_LIST_LEN).map(|i| i.to_string()).collect();
+    too_large(
+        &format!(
+            "tool t.x {{ arg n: int effects [read] }}\nagent a {{ allow t.x where n in [{}] }}",
+            items.join(",")
+        ),
+        "list",
+    );
+    let hosts: Vec<String> = (0..=MAX_LIST_LEN)
+        .map(|i| format!("\"h{i}.example:443\""))
+        .collect();
+    too_large(
+        &format!("agent a {{ egress [{}] }}", hosts.join(",")),
+        "list",
+    );
+    let mut big = String::from(tool);
+    while big.len() <= MAX_FILE_BYTES {
+        big.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    too_large(&big, "file");
+}

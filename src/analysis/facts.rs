@@ -218,6 +218,10 @@ struct Endpoint {
     combos: Vec<(Vec<bool>, Allowed)>,
 }
 
+/// The most resource tests an endpoint is enumerated for (one solver
+/// question per realizable combination of their results).
+const MAX_ENDPOINT_TESTS: usize = 256;
+
 /// A call allowed with such a name, none (`Ok(None)`), or undecided (`Err`).
 type Allowed = Result<Option<Assignment>, String>;
 
@@ -232,6 +236,11 @@ impl Facts<'_> {
         let cond = permitted(agent, tool);
         let mut patterns = Vec::new();
         str_patterns(&cond, &arg, &mut patterns);
+        // Too many tests to ask about each combination of results (a long
+        // `in` list): the pair of endpoints goes to the solver instead.
+        if patterns.len() > MAX_ENDPOINT_TESTS {
+            return None;
+        }
         let cells = strings::cells(&patterns, &[], strings::MAX_CELL_STATES)?;
         let mut combos = Vec::new();
         for cell in cells {
@@ -442,35 +451,47 @@ fn pair_key(w: &Endpoint, r: &Endpoint) -> String {
 
 fn meet(w: &Endpoint, r: &Endpoint) -> Meet {
     let mut union: Vec<Pattern> = w.patterns.clone();
+    let mut seen: std::collections::HashSet<&Pattern> = w.patterns.iter().collect();
     for p in &r.patterns {
-        if !union.contains(p) {
+        if seen.insert(p) {
             union.push(p.clone());
         }
     }
     let Some(cells) = strings::cells(&union, &["example"], strings::MAX_CELL_STATES) else {
         return Meet::TooLarge;
     };
+    let index: std::collections::HashMap<&Pattern, usize> =
+        union.iter().enumerate().map(|(i, p)| (p, i)).collect();
     let project = |cell: &strings::Cell, pats: &[Pattern]| -> Vec<bool> {
         pats.iter()
             .map(|p| {
-                union
-                    .iter()
-                    .position(|u| u == p)
-                    .map(|i| cell.matches[i])
+                index
+                    .get(p)
+                    .and_then(|&i| cell.matches.get(i).copied())
                     .unwrap_or(false)
             })
             .collect()
     };
-    fn status<'e>(e: &'e Endpoint, v: &[bool]) -> Option<&'e Allowed> {
-        e.combos
-            .iter()
-            .find(|(m, _)| m.as_slice() == v)
-            .map(|(_, a)| a)
-    }
+    let by_matches = |e: &'_ Endpoint| -> std::collections::HashMap<Vec<bool>, usize> {
+        let mut m = std::collections::HashMap::new();
+        for (i, (k, _)) in e.combos.iter().enumerate() {
+            m.entry(k.clone()).or_insert(i);
+        }
+        m
+    };
+    let (w_at, r_at) = (by_matches(w), by_matches(r));
+    let status = |e: &'_ Endpoint, at: &std::collections::HashMap<Vec<bool>, usize>, v: &[bool]| {
+        at.get(v)
+            .and_then(|&i| e.combos.get(i))
+            .map(|(_, a)| a.clone())
+    };
     let mut undecided = None;
     for cell in &cells {
         let (vw, vr) = (project(cell, &w.patterns), project(cell, &r.patterns));
-        match (status(w, &vw), status(r, &vr)) {
+        match (
+            status(w, &w_at, &vw).as_ref(),
+            status(r, &r_at, &vr).as_ref(),
+        ) {
             (Some(Ok(Some(_))), Some(Ok(Some(_)))) => {
                 return Meet::Yes {
                     name: cell.example.clone(),
@@ -489,12 +510,13 @@ fn meet(w: &Endpoint, r: &Endpoint) -> Meet {
 
 /// Every test `cond` makes on string argument `arg`, as patterns.
 fn str_patterns(cond: &Cond, arg: &str, out: &mut Vec<Pattern>) {
+    let mut seen: std::collections::HashSet<Pattern> = out.iter().cloned().collect();
     let mut push = |p: Pattern| {
         let p = match p {
             Pattern::Glob(g) if !g.contains('*') => Pattern::Exact(g),
             other => other,
         };
-        if !out.contains(&p) {
+        if seen.insert(p.clone()) {
             out.push(p);
         }
     };

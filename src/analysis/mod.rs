@@ -67,7 +67,7 @@ impl Report {
 
 /// Runs every check, in a solver context of its own.
 pub fn analyze(model: &Model, sources: &SourceMap, settings: &Settings) -> Analysis {
-    smt::with_fresh_context(|| run(model, sources, settings))
+    crate::source::with_stack(|| smt::with_fresh_context(|| run(model, sources, settings)))
 }
 
 fn run(model: &Model, sources: &SourceMap, settings: &Settings) -> Analysis {

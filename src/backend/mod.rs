@@ -69,10 +69,10 @@ pub struct Output {
 /// Generates one target. A backend that reports an error diagnostic must
 /// return no artifacts: nothing half-generated is ever written.
 pub fn generate(target: Target, input: &Input<'_>) -> Output {
-    match target {
+    crate::source::with_stack(|| match target {
         Target::Rego => rego::generate(input),
         Target::Cedar => cedar::generate(input),
         Target::Iam => iam::generate(input),
         Target::K8s => k8s::generate(input),
-    }
+    })
 }

@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod example;
 mod graph;
+mod hostile;
 mod laws;
 mod output;
 mod registry;

@@ -56,12 +56,23 @@ const MAX_CELL_STATES: usize = strings::MAX_CELL_STATES;
 const MAX_CELLS: usize = 512;
 
 /// The most characters of string literals and patterns on one string that
-/// are handed to z3's string theory (beyond the automaton mode's bounds).
+/// are handed to z3's string theory (beyond the automaton mode's bounds),
+/// and the most `*` among its patterns: measured, six globs of 120 `*` each
+/// ran z3 into its wall-clock timeout (whose answer depends on the machine)
+/// long before its resource limit.
 const MAX_Z3_STRING_CHARS: usize = 4_096;
+const MAX_Z3_STARS: usize = 64;
 
 fn pattern_chars(p: &Pattern) -> usize {
     match p {
         Pattern::Exact(s) | Pattern::Glob(s) => s.chars().count(),
+    }
+}
+
+fn pattern_stars(p: &Pattern) -> usize {
+    match p {
+        Pattern::Exact(_) => 0,
+        Pattern::Glob(s) => s.matches('*').count(),
     }
 }
 
@@ -260,6 +271,18 @@ impl Encoder<'_, '_> {
             Some(i) => *i,
             None => {
                 let patterns = self.str_patterns.get(&root).cloned().unwrap_or_default();
+                // Many distinct exact values and no glob (a long `in` list):
+                // at most one test holds, which an index says in linear size.
+                let exact = patterns.len() > MAX_CELLS
+                    && patterns.iter().all(|p| matches!(p, Pattern::Exact(_)));
+                if exact {
+                    let var = self.exact_values(&root, &patterns);
+                    self.vars.strings.push(var);
+                    let i = self.vars.strings.len() - 1;
+                    self.vars.strs.insert(root, i);
+                    self.vars.strs.insert(key, i);
+                    return i;
+                }
                 let cells = strings::cells(&patterns, &READABLE, MAX_CELL_STATES)
                     .filter(|c| c.len() <= MAX_CELLS);
                 let var = match cells {
@@ -302,10 +325,11 @@ impl Encoder<'_, '_> {
                         // string kept `Solver::assert` busy for minutes. So
                         // the string theory only gets bounded input.
                         let size: usize = patterns.iter().map(pattern_chars).sum();
-                        if size > MAX_Z3_STRING_CHARS {
+                        let stars: usize = patterns.iter().map(pattern_stars).sum();
+                        if size > MAX_Z3_STRING_CHARS || stars > MAX_Z3_STARS {
                             self.incomplete.get_or_insert_with(|| {
                                 format!(
-                                    "the string tests on {} total {size} characters, more than the solver's string theory is given ({MAX_Z3_STRING_CHARS}), and too many patterns for the automata",
+                                    "the string tests on {} are too large for the automata, and for the solver's string theory ({size} characters and {stars} `*`; it is given at most {MAX_Z3_STRING_CHARS} and {MAX_Z3_STARS})",
                                     match &root.1 {
                                         Name::Arg(a) => format!("`{a}`"),
                                         Name::Justification => "the justification".into(),
@@ -328,6 +352,47 @@ impl Encoder<'_, '_> {
         };
         self.vars.strs.insert(key, index);
         index
+    }
+
+    /// A string tested only against distinct exact values: an integer
+    /// `pick` in `0..=n` says which value it is (`n`: none of them), and
+    /// test `i` holds exactly when `pick == i`. The cells are those n + 1
+    /// choices, the last with a readable name that is none of the values.
+    fn exact_values(&mut self, root: &(usize, Name), patterns: &[Pattern]) -> StrVar {
+        let pick = Int::new_const(var_name(root.0, &root.1, "pick"));
+        let n = patterns.len() as i64;
+        self.domain.push(pick.ge(Int::from_i64(0)));
+        self.domain.push(pick.le(Int::from_i64(n)));
+        let mut atoms = Vec::with_capacity(patterns.len());
+        let mut cells = Vec::with_capacity(patterns.len() + 1);
+        for (i, p) in patterns.iter().enumerate() {
+            let b = Bool::new_const(var_name(root.0, &root.1, &format!("test{i}")));
+            self.domain.push(b.eq(pick.eq(Int::from_i64(i as i64))));
+            atoms.push((p.clone(), b));
+            let mut matches = vec![false; patterns.len()];
+            matches[i] = true;
+            let (Pattern::Exact(v) | Pattern::Glob(v)) = p;
+            cells.push(Cell {
+                matches,
+                example: v.clone(),
+            });
+        }
+        let none: Vec<(Pattern, bool)> = patterns.iter().map(|p| (p.clone(), false)).collect();
+        let example = READABLE
+            .iter()
+            .find(|r| !patterns.iter().any(|p| p.matches(r)))
+            .map(|r| r.to_string())
+            .or_else(|| strings::find(&none))
+            .unwrap_or_default();
+        cells.push(Cell {
+            matches: vec![false; patterns.len()],
+            example,
+        });
+        StrVar {
+            z: None,
+            atoms,
+            cells: Some(cells),
+        }
     }
 
     /// The z3 atom "string variable `index` matches `p`", shared by every

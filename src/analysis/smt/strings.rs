@@ -168,8 +168,10 @@ fn moves(product: &Product, alphabet: &Alphabet, state: &[u32]) -> Vec<usize> {
 /// Bound on the work of one search, counted in positions stepped (each
 /// transition costs the live positions of its state), so that hostile
 /// patterns (long `*a*b*c*` chains, many overlapping globs) cannot stall
-/// it. Deterministic: the same patterns always take the same work.
-pub const MAX_WORK: u64 = 20_000_000;
+/// it. Deterministic: the same patterns always take the same work. The
+/// bundled examples take a few thousand in total; a 65,536-character
+/// literal (the longest the parser accepts) about 200,000.
+pub const MAX_WORK: u64 = 2_000_000;
 
 /// Bound on explored product states in [`find`]; beyond it the search gives
 /// up (`None` then means "not found", and callers fall back to the solver's
@@ -303,45 +305,38 @@ pub struct Cell {
 pub fn cells(patterns: &[Pattern], readable: &[&str], max_states: usize) -> Option<Vec<Cell>> {
     let product = Product::new(patterns);
     let constraints: Vec<(Pattern, bool)> = patterns.iter().map(|p| (p.clone(), true)).collect();
+    // The cells found, and where each combination of results is among them.
     let mut found: Vec<Cell> = Vec::new();
-    let record = |matches: Vec<bool>, text: String, found: &mut Vec<Cell>| {
-        match found.iter_mut().find(|c| c.matches == matches) {
-            // Prefer a non-empty example over the empty string.
-            Some(c) if c.example.is_empty() && !text.is_empty() => c.example = text,
-            Some(_) => {}
-            None => found.push(Cell {
-                matches,
-                example: text,
-            }),
-        }
-    };
+    let mut at: HashMap<Vec<bool>, usize> = HashMap::new();
     let mut search = Search::new(&product, alphabet(&constraints));
-    record(
-        product.accepts(&search.nodes[0].0),
-        String::new(),
-        &mut found,
-    );
+    at.insert(product.accepts(&search.nodes[0].0), 0);
+    found.push(Cell {
+        matches: product.accepts(&search.nodes[0].0),
+        example: String::new(),
+    });
     while let Some(node) = search.queue.pop_front() {
         for i in moves(&product, &search.alphabet, &search.nodes[node].0) {
             let c = search.alphabet.chars[i];
             let (next, new) = search.step(node, c);
             let matches = product.accepts(&next);
-            if !new {
-                // Same state, same results: only an earlier empty example
-                // can still improve.
-                if found
-                    .iter()
-                    .any(|x| x.example.is_empty() && x.matches == matches)
-                {
-                    record(matches, search.text(node, Some(c)), &mut found);
+            match at.get(&matches) {
+                // Prefer a non-empty example over the empty string (only
+                // the start state has one, so this happens once at most).
+                Some(&k) => {
+                    if found[k].example.is_empty() {
+                        found[k].example = search.text(node, Some(c));
+                    }
                 }
-                continue;
+                None => {
+                    at.insert(matches.clone(), found.len());
+                    found.push(Cell {
+                        matches,
+                        example: search.text(node, Some(c)),
+                    });
+                }
             }
-            if !found
-                .iter()
-                .any(|x| x.matches == matches && !x.example.is_empty())
-            {
-                record(matches, search.text(node, Some(c)), &mut found);
+            if !new {
+                continue;
             }
             if search.over(max_states) {
                 return None;
@@ -352,7 +347,7 @@ pub fn cells(patterns: &[Pattern], readable: &[&str], max_states: usize) -> Opti
     // Plain words where they fall in a cell (the first one wins).
     for word in readable {
         let m: Vec<bool> = patterns.iter().map(|p| p.matches(word)).collect();
-        if let Some(c) = found.iter_mut().find(|c| c.matches == m) {
+        if let Some(c) = at.get(&m).and_then(|&k| found.get_mut(k)) {
             if !readable.contains(&c.example.as_str()) {
                 c.example = word.to_string();
             }
