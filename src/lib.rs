@@ -33,4 +33,4 @@ pub mod source;
 pub mod syntax;
 pub mod synth;
 
-pub use policy_set::{analyze, compile, compile_str, Compiled};
+pub use policy_set::{analyze, compile, compile_str, set_name, target_errors, Compiled};

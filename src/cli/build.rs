@@ -33,17 +33,8 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
             failed = true;
             continue;
         }
-        let dir_name = set
-            .root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "policy".into());
-        let set_name = loaded
-            .compiled
-            .config
-            .name
-            .clone()
-            .unwrap_or(dir_name.clone());
+        let dir_name = super::dir_name(set);
+        let set_name = agentpol::set_name(&loaded.compiled, &dir_name);
         for &target in targets {
             let output = backend::generate(
                 target,

@@ -493,6 +493,14 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
     Ok(Loaded { sources, compiled })
 }
 
+/// The name of a set's directory (`policy` for a root without one).
+pub(crate) fn dir_name(set: &SetPaths) -> String {
+    set.root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "policy".into())
+}
+
 fn check(
     paths: &[PathBuf],
     format: Format,
@@ -520,6 +528,8 @@ fn check(
         ));
         let mut diags = loaded.compiled.diagnostics.clone();
         let mut analyzed = false;
+        // What `build` would refuse: errors like the checker's (exit 2).
+        let mut target_errors = Vec::new();
         if !loaded.compiled.has_errors() {
             let started = std::time::Instant::now();
             let spinner = progress(format, &display_root(&set.root));
@@ -542,6 +552,9 @@ fn check(
                 }
             }
             diags.extend(analysis.diagnostics);
+            let set_name = agentpol::set_name(&loaded.compiled, &dir_name(set));
+            target_errors = agentpol::target_errors(&loaded.sources, &loaded.compiled, &set_name);
+            diags.extend(target_errors.iter().cloned());
             diags.extend(crosscheck::run(&mut loaded, set, extra)?);
             agentpol::diagnostics::sort(&mut diags);
             analyzed = true;
@@ -557,7 +570,7 @@ fn check(
                     .and_then(Severity::parse)
             })
             .unwrap_or(Severity::Error);
-        let code = if loaded.compiled.has_errors() {
+        let code = if loaded.compiled.has_errors() || !target_errors.is_empty() {
             2
         } else if diags.iter().any(|d| d.severity >= fail_on) {
             1

@@ -82,7 +82,7 @@ mod diag;
 mod examples;
 pub mod printer;
 
-pub use diag::{CODES, CONDITION_TOO_DEEP, UNSUPPORTED_TYPE};
+pub use diag::{CODES, CONDITION_TOO_DEEP, INTERNAL, UNSUPPORTED_TYPE};
 
 use super::{Artifact, Input, Output};
 use crate::diagnostics::Diagnostic;
@@ -107,6 +107,12 @@ pub fn generate(input: &Input<'_>) -> Output {
             diagnostics,
         },
     }
+}
+
+/// What the Rego target refuses, without serialising or packing anything:
+/// every refusal is raised while building the data document.
+pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
+    data::build(input).err().unwrap_or_default()
 }
 
 fn build(input: &Input<'_>) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
