@@ -232,7 +232,7 @@ impl Facts<'_> {
         let cond = permitted(agent, tool);
         let mut patterns = Vec::new();
         str_patterns(&cond, &arg, &mut patterns);
-        let cells = strings::cells(&patterns, &[], 20_000)?;
+        let cells = strings::cells(&patterns, &[], strings::MAX_CELL_STATES)?;
         let mut combos = Vec::new();
         for cell in cells {
             let fixed = fix_str(&cond, &arg, &cell.example);
@@ -447,7 +447,7 @@ fn meet(w: &Endpoint, r: &Endpoint) -> Meet {
             union.push(p.clone());
         }
     }
-    let Some(cells) = strings::cells(&union, &["example"], 20_000) else {
+    let Some(cells) = strings::cells(&union, &["example"], strings::MAX_CELL_STATES) else {
         return Meet::TooLarge;
     };
     let project = |cell: &strings::Cell, pats: &[Pattern]| -> Vec<bool> {

@@ -52,7 +52,7 @@ pub(super) struct StrVar {
 }
 
 /// Bounds of the automaton mode (beyond them, z3's string theory decides).
-const MAX_CELL_STATES: usize = 20_000;
+const MAX_CELL_STATES: usize = strings::MAX_CELL_STATES;
 const MAX_CELLS: usize = 512;
 
 /// Plain values preferred in witnesses when the tests allow them.

@@ -15,7 +15,7 @@
 //! (z3's own strings are often full of `\u{0}`), and decides glob-against-glob
 //! overlap where no solver call is needed.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 /// A string test: an exact value, or a `like` pattern where `*` matches any
 /// run of characters.
@@ -48,103 +48,215 @@ impl Pattern {
 enum Tok {
     Char(char),
     Any,
+    /// The position after a pattern's last token: reaching it means a match.
+    End,
 }
 
-/// The product of the patterns' NFAs. A product state is one bitset of
-/// pattern positions reached per pattern, stored back to back in one
-/// `Vec<u64>` (cheap to hash and compare).
+/// The product of the patterns' NFAs. Every pattern's positions are laid
+/// out back to back in one token array (each pattern followed by an `End`
+/// position), and a product state is the sorted list of positions reached.
+/// A state is sparse: an exact value of length n contributes at most one
+/// position, so stepping costs the number of live positions, not the total
+/// length of the patterns (which made a 30,000-character literal take
+/// minutes: every step scanned every position).
 struct Product {
-    toks: Vec<Vec<Tok>>,
-    /// First word of each pattern's bitset.
-    offsets: Vec<usize>,
-    words: usize,
+    toks: Vec<Tok>,
+    /// The pattern each position belongs to.
+    owner: Vec<u32>,
+    starts: Vec<u32>,
 }
 
-type State = Vec<u64>;
+type State = Vec<u32>;
 
 impl Product {
     fn new(patterns: &[Pattern]) -> Product {
-        let toks: Vec<Vec<Tok>> = patterns.iter().map(Pattern::tokens).collect();
-        let mut offsets = Vec::with_capacity(toks.len());
-        let mut words = 0;
-        for t in &toks {
-            offsets.push(words);
-            words += (t.len() + 1).div_ceil(64);
+        let mut toks = Vec::new();
+        let mut owner = Vec::new();
+        let mut starts = Vec::with_capacity(patterns.len());
+        for (i, p) in patterns.iter().enumerate() {
+            starts.push(toks.len() as u32);
+            for t in p.tokens().into_iter().chain([Tok::End]) {
+                toks.push(t);
+                owner.push(i as u32);
+            }
         }
         Product {
             toks,
-            offsets,
-            words,
+            owner,
+            starts,
         }
     }
 
-    fn get(state: &[u64], base: usize, i: usize) -> bool {
-        state
-            .get(base + i / 64)
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    fn tok(&self, g: u32) -> Tok {
+        self.toks.get(g as usize).copied().unwrap_or(Tok::End)
     }
 
-    fn set(state: &mut [u64], base: usize, i: usize) {
-        if let Some(w) = state.get_mut(base + i / 64) {
-            *w |= 1 << (i % 64);
-        }
-    }
-
-    /// Adds the positions reachable without consuming (a `*` matches nothing).
-    fn close(&self, state: &mut [u64]) {
-        for (toks, &base) in self.toks.iter().zip(&self.offsets) {
-            // Ascending: a chain of `*` is followed in one pass.
-            for (i, t) in toks.iter().enumerate() {
-                if *t == Tok::Any && Self::get(state, base, i) {
-                    Self::set(state, base, i + 1);
-                }
+    /// Adds the positions reachable without consuming (a `*` matches
+    /// nothing), then sorts: positions pushed here are visited in turn, so
+    /// a chain of `*` is followed to its end.
+    fn close(&self, state: &mut State) {
+        let mut i = 0;
+        while let Some(&g) = state.get(i) {
+            if self.tok(g) == Tok::Any {
+                state.push(g + 1);
             }
+            i += 1;
         }
+        state.sort_unstable();
+        state.dedup();
     }
 
     fn start(&self) -> State {
-        let mut s = vec![0; self.words];
-        for &base in &self.offsets {
-            Self::set(&mut s, base, 0);
-        }
+        let mut s = self.starts.clone();
         self.close(&mut s);
         s
     }
 
-    fn step(&self, state: &[u64], c: char) -> State {
-        let mut next = vec![0; self.words];
-        for (toks, &base) in self.toks.iter().zip(&self.offsets) {
-            for (i, t) in toks.iter().enumerate() {
-                if !Self::get(state, base, i) {
-                    continue;
-                }
-                match t {
-                    Tok::Any => Self::set(&mut next, base, i),
-                    Tok::Char(x) if *x == c => Self::set(&mut next, base, i + 1),
-                    Tok::Char(_) => {}
-                }
+    fn step(&self, state: &[u32], c: char) -> State {
+        let mut next = Vec::with_capacity(state.len());
+        for &g in state {
+            match self.tok(g) {
+                Tok::Any => next.push(g),
+                Tok::Char(x) if x == c => next.push(g + 1),
+                Tok::Char(_) | Tok::End => {}
             }
         }
         self.close(&mut next);
         next
     }
 
-    fn accepts(&self, state: &[u64]) -> Vec<bool> {
-        self.toks
-            .iter()
-            .zip(&self.offsets)
-            .map(|(t, &base)| Self::get(state, base, t.len()))
-            .collect()
+    fn accepts(&self, state: &[u32]) -> Vec<bool> {
+        let mut out = vec![false; self.starts.len()];
+        for &g in state {
+            if self.tok(g) == Tok::End {
+                if let Some(m) = self
+                    .owner
+                    .get(g as usize)
+                    .and_then(|&p| out.get_mut(p as usize))
+                {
+                    *m = true;
+                }
+            }
+        }
+        out
     }
 }
 
-/// Bound on the transitions a search may take (states × alphabet), so that
-/// hostile patterns (thousands of distinct characters) cannot stall it.
-const MAX_WORK: usize = 4_000_000;
+/// The characters worth trying from one state, as indices into the
+/// alphabet, ascending: those a live position expects, and the first other
+/// one. Every character no live position expects leads to the same next
+/// state, so the first of them stands for all (and is the one a search over
+/// the whole alphabet would have kept).
+fn moves(product: &Product, alphabet: &Alphabet, state: &[u32]) -> Vec<usize> {
+    let mut idx: Vec<usize> = state
+        .iter()
+        .filter_map(|&g| match product.tok(g) {
+            Tok::Char(c) => alphabet.index.get(&c).copied(),
+            _ => None,
+        })
+        .collect();
+    idx.sort_unstable();
+    idx.dedup();
+    let other = (0..alphabet.chars.len()).find(|i| idx.binary_search(i).is_err());
+    if let Some(o) = other {
+        let at = idx.partition_point(|&i| i < o);
+        idx.insert(at, o);
+    }
+    idx
+}
 
-/// Bound on explored product states; beyond it the search gives up (`None`
-/// then means "not found", and callers fall back to the solver's own value).
+/// Bound on the work of one search, counted in positions stepped (each
+/// transition costs the live positions of its state), so that hostile
+/// patterns (long `*a*b*c*` chains, many overlapping globs) cannot stall
+/// it. Deterministic: the same patterns always take the same work.
+pub const MAX_WORK: u64 = 20_000_000;
+
+/// Bound on explored product states in [`find`]; beyond it the search gives
+/// up (`None` then means "not found", and callers fall back to the solver's
+/// own value).
 const MAX_STATES: usize = 200_000;
+
+/// Default bound on explored product states for [`cells`]: an exact value
+/// of this many characters still fits.
+pub const MAX_CELL_STATES: usize = 100_000;
+
+thread_local! {
+    static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Positions stepped by every search on this thread so far (for solver
+/// statistics: a measure of automata work that does not depend on the
+/// machine).
+pub fn work() -> u64 {
+    WORK.with(|w| w.get())
+}
+
+/// The breadth-first search shared by [`find`] and [`cells`]: explored
+/// states with the state and character they were reached from, so a
+/// witness string is rebuilt only when needed.
+struct Search<'p> {
+    product: &'p Product,
+    alphabet: Alphabet,
+    nodes: Vec<(State, usize, char)>,
+    seen: HashSet<State>,
+    queue: VecDeque<usize>,
+    work: u64,
+}
+
+impl<'p> Search<'p> {
+    fn new(product: &'p Product, alphabet: Alphabet) -> Search<'p> {
+        let start = product.start();
+        let mut seen = HashSet::new();
+        seen.insert(start.clone());
+        Search {
+            product,
+            alphabet,
+            nodes: vec![(start, usize::MAX, '\0')],
+            seen,
+            queue: VecDeque::from([0]),
+            work: 0,
+        }
+    }
+
+    fn text(&self, mut node: usize, last: Option<char>) -> String {
+        let mut rev: Vec<char> = last.into_iter().collect();
+        while let Some((_, parent, c)) = self.nodes.get(node) {
+            if *parent == usize::MAX {
+                break;
+            }
+            rev.push(*c);
+            node = *parent;
+        }
+        rev.into_iter().rev().collect()
+    }
+
+    /// One transition from `node` by `c`: the next state, and whether it
+    /// is new.
+    fn step(&mut self, node: usize, c: char) -> (State, bool) {
+        let state = &self.nodes[node].0;
+        self.work += state.len() as u64 + 1;
+        let next = self.product.step(state, c);
+        let new = !self.seen.contains(&next);
+        (next, new)
+    }
+
+    fn add(&mut self, state: State, parent: usize, c: char) {
+        self.seen.insert(state.clone());
+        self.nodes.push((state, parent, c));
+        self.queue.push_back(self.nodes.len() - 1);
+    }
+
+    fn over(&self, max_states: usize) -> bool {
+        self.seen.len() >= max_states || self.work >= MAX_WORK
+    }
+}
+
+impl Drop for Search<'_> {
+    fn drop(&mut self) {
+        let w = self.work;
+        WORK.with(|t| t.set(t.get().saturating_add(w)));
+    }
+}
 
 /// The shortest string (non-empty when one exists) whose match results are
 /// exactly the wanted ones. Among strings of equal length, characters from
@@ -153,30 +265,23 @@ pub fn find(constraints: &[(Pattern, bool)]) -> Option<String> {
     let patterns: Vec<Pattern> = constraints.iter().map(|(p, _)| p.clone()).collect();
     let product = Product::new(&patterns);
     let want: Vec<bool> = constraints.iter().map(|(_, w)| *w).collect();
-    let alphabet = alphabet(constraints);
-    let start = product.start();
-    let ok = |state: &[u64]| product.accepts(state) == want;
-    let empty_ok = ok(&start);
-    let mut seen: HashSet<State> = HashSet::new();
-    let mut queue: VecDeque<(State, String)> = VecDeque::new();
-    seen.insert(start.clone());
-    queue.push_back((start, String::new()));
-    while let Some((state, text)) = queue.pop_front() {
-        for &c in &alphabet {
-            let next = product.step(&state, c);
-            let mut t = text.clone();
-            t.push(c);
+    let ok = |state: &[u32]| product.accepts(state) == want;
+    let mut search = Search::new(&product, alphabet(constraints));
+    let empty_ok = ok(&search.nodes[0].0);
+    while let Some(node) = search.queue.pop_front() {
+        for i in moves(&product, &search.alphabet, &search.nodes[node].0) {
+            let c = search.alphabet.chars[i];
+            let (next, new) = search.step(node, c);
             if ok(&next) {
-                return Some(t);
+                return Some(search.text(node, Some(c)));
             }
-            if seen.contains(&next) {
+            if !new {
                 continue;
             }
-            if seen.len() >= MAX_STATES || seen.len() * alphabet.len() >= MAX_WORK {
+            if search.over(MAX_STATES) {
                 return empty_ok.then(String::new);
             }
-            seen.insert(next.clone());
-            queue.push_back((next, t));
+            search.add(next, node, c);
         }
     }
     empty_ok.then(String::new)
@@ -192,51 +297,56 @@ pub struct Cell {
 
 /// Every combination of results of `patterns` that some string realizes,
 /// each with a witness string — or `None` when the product automaton grows
-/// beyond `max_states` (the caller then falls back to the solver's string
-/// theory). Exact: a combination is listed if and only if a string has it.
+/// beyond `max_states` or the search beyond [`MAX_WORK`] (the caller then
+/// falls back to the solver's string theory, or reports the question
+/// undecided). Exact: a combination is listed if and only if a string has it.
 pub fn cells(patterns: &[Pattern], readable: &[&str], max_states: usize) -> Option<Vec<Cell>> {
     let product = Product::new(patterns);
     let constraints: Vec<(Pattern, bool)> = patterns.iter().map(|p| (p.clone(), true)).collect();
-    let alphabet = alphabet(&constraints);
-    let start = product.start();
     let mut found: Vec<Cell> = Vec::new();
-    let record = |matches: Vec<bool>, text: &str, found: &mut Vec<Cell>| {
+    let record = |matches: Vec<bool>, text: String, found: &mut Vec<Cell>| {
         match found.iter_mut().find(|c| c.matches == matches) {
             // Prefer a non-empty example over the empty string.
-            Some(c) if c.example.is_empty() && !text.is_empty() => c.example = text.to_string(),
+            Some(c) if c.example.is_empty() && !text.is_empty() => c.example = text,
             Some(_) => {}
             None => found.push(Cell {
                 matches,
-                example: text.to_string(),
+                example: text,
             }),
         }
     };
-    let mut seen: HashSet<State> = HashSet::new();
-    let mut queue: VecDeque<(State, String)> = VecDeque::new();
-    record(product.accepts(&start), "", &mut found);
-    seen.insert(start.clone());
-    queue.push_back((start, String::new()));
-    while let Some((state, text)) = queue.pop_front() {
-        for &c in &alphabet {
-            let next = product.step(&state, c);
-            if seen.contains(&next) {
+    let mut search = Search::new(&product, alphabet(&constraints));
+    record(
+        product.accepts(&search.nodes[0].0),
+        String::new(),
+        &mut found,
+    );
+    while let Some(node) = search.queue.pop_front() {
+        for i in moves(&product, &search.alphabet, &search.nodes[node].0) {
+            let c = search.alphabet.chars[i];
+            let (next, new) = search.step(node, c);
+            let matches = product.accepts(&next);
+            if !new {
                 // Same state, same results: only an earlier empty example
-                // can still improve, and only a state reached from the start.
-                if found.iter().any(|x| x.example.is_empty()) {
-                    let mut t = text.clone();
-                    t.push(c);
-                    record(product.accepts(&next), &t, &mut found);
+                // can still improve.
+                if found
+                    .iter()
+                    .any(|x| x.example.is_empty() && x.matches == matches)
+                {
+                    record(matches, search.text(node, Some(c)), &mut found);
                 }
                 continue;
             }
-            let mut t = text.clone();
-            t.push(c);
-            record(product.accepts(&next), &t, &mut found);
-            if seen.len() >= max_states || seen.len() * alphabet.len() >= MAX_WORK {
+            if !found
+                .iter()
+                .any(|x| x.matches == matches && !x.example.is_empty())
+            {
+                record(matches, search.text(node, Some(c)), &mut found);
+            }
+            if search.over(max_states) {
                 return None;
             }
-            seen.insert(next.clone());
-            queue.push_back((next, t));
+            search.add(next, node, c);
         }
     }
     // Plain words where they fall in a cell (the first one wins).
@@ -258,14 +368,19 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
 
 /// Characters the patterns mention, then one fresh character that none of
 /// them mentions (it stands for every other character).
-fn alphabet(constraints: &[(Pattern, bool)]) -> Vec<char> {
+struct Alphabet {
+    chars: Vec<char>,
+    index: HashMap<char, usize>,
+}
+
+fn alphabet(constraints: &[(Pattern, bool)]) -> Alphabet {
     let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut chars = Vec::new();
     for (p, _) in constraints {
         for t in p.tokens() {
             if let Tok::Char(c) = t {
                 if seen.insert(c) {
-                    out.push(c);
+                    chars.push(c);
                 }
             }
         }
@@ -274,6 +389,7 @@ fn alphabet(constraints: &[(Pattern, bool)]) -> Vec<char> {
         .chars()
         .chain((0x100u32..).filter_map(char::from_u32))
         .find(|c| !seen.contains(c));
-    out.extend(fresh);
-    out
+    chars.extend(fresh);
+    let index = chars.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    Alphabet { chars, index }
 }
