@@ -40,6 +40,8 @@ pub struct McpConfig {
 pub struct AnalysisConfig {
     /// z3's deterministic resource limit per query (default 20 000 000).
     pub rlimit: Option<u32>,
+    /// The most questions one analysis hands to the solver (default 200 000).
+    pub max_queries: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -168,6 +170,9 @@ impl Config {
         let mut limits = crate::analysis::smt::Limits::default();
         if let Some(r) = self.analysis.rlimit {
             limits.rlimit = r.max(1);
+        }
+        if let Some(q) = self.analysis.max_queries {
+            limits.max_queries = q;
         }
         crate::analysis::Settings {
             severity: self

@@ -100,7 +100,7 @@ fn run(model: &Model, sources: &SourceMap, settings: &Settings) -> Analysis {
             l.span = spans::trim(sources, l.span);
         }
     }
-    let stats = cx.facts.smt.stats.clone();
+    let stats = cx.facts.smt.stats();
     // One finding per code, location and message.
     let mut seen = BTreeSet::new();
     findings.retain(|f| {

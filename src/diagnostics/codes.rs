@@ -50,6 +50,7 @@ const E: Severity = Severity::Error;
 pub const SYNTAX_ERROR: Code = Code::new("AP001", E);
 pub const INVALID_STRING: Code = Code::new("AP002", E);
 pub const INVALID_NUMBER: Code = Code::new("AP003", E);
+pub const INPUT_TOO_LARGE: Code = Code::new("AP004", E);
 pub const UNKNOWN_MODULE: Code = Code::new("AP101", E);
 pub const IMPORT_CYCLE: Code = Code::new("AP102", E);
 pub const DUPLICATE_NAME: Code = Code::new("AP103", E);
@@ -89,6 +90,12 @@ pub const TABLE: &[CodeDoc] = &[
         name: "invalid-number",
         summary: "a number does not fit or has the wrong form",
         explanation: "Integers are 64-bit signed; counts and durations are non-negative.\n\nBad:\n    limit slack.post_message 99999999999999999999 per session\n\nGood:\n    limit slack.post_message 20 per session",
+    },
+    CodeDoc {
+        code: INPUT_TOO_LARGE,
+        name: "input-too-large",
+        summary: "a file, string literal or list is larger than agentpol accepts",
+        explanation: "agentpol bounds its work on every input, so that no policy, however large or hostile, can make `check` run for minutes or exhaust memory. The limits: a policy file of at most 16 MiB, a string literal of at most 65,536 characters, a list literal of at most 100,000 elements (nesting is limited too, see AP001). A file over a limit is reported and not analyzed.\n\nBad:\n    allow payments.pay_vendor where vendor in [\"vvvv…(70,000 characters)…\"]\n\nGood: split large data into several declarations, or refer to it by a short identifier.",
     },
     CodeDoc {
         code: UNKNOWN_MODULE,
@@ -172,7 +179,7 @@ pub const TABLE: &[CodeDoc] = &[
         code: INVALID_CONFIG,
         name: "invalid-config",
         summary: "`agentpol.toml` is not valid",
-        explanation: "agentpol.toml marks the root of a policy set. Known keys: `name`, `[check] fail_on`, `[severity]` (code = \"error\"|\"warning\"|\"info\"|\"off\"), `[[suppress]]` entries with `code`, optional `agent`, and a required `reason`, and `[analysis] rlimit` (the solver's deterministic resource limit per query).",
+        explanation: "agentpol.toml marks the root of a policy set. Known keys: `name`, `[check] fail_on`, `[severity]` (code = \"error\"|\"warning\"|\"info\"|\"off\"), `[[suppress]]` entries with `code`, optional `agent`, and a required `reason`, `[analysis] rlimit` (the solver's deterministic resource limit per query) and `[analysis] max_queries` (the most questions one analysis hands to the solver).",
     },
     CodeDoc {
         code: DUPLICATE_SETTING,

@@ -515,10 +515,32 @@ impl Lowerer<'_> {
     }
 
     fn literal_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Literal> {
-        kids(pair)
+        let items = kids(pair.clone());
+        self.list_len(&pair, items.len());
+        items
             .into_iter()
+            .take(super::MAX_LIST_LEN)
             .filter_map(|p| self.literal(p))
             .collect()
+    }
+
+    /// Reports a list longer than [`super::MAX_LIST_LEN`] (its elements
+    /// beyond the limit are dropped).
+    fn list_len(&mut self, pair: &Pair<'_, Rule>, len: usize) {
+        if len > super::MAX_LIST_LEN {
+            let span = self.span(pair);
+            self.sink.push(
+                Diagnostic::error(
+                    codes::INPUT_TOO_LARGE,
+                    format!(
+                        "list has {len} elements, more than the limit of {}",
+                        super::MAX_LIST_LEN
+                    ),
+                )
+                .primary(Span::new(span.file, span.start, span.start + 1), "this list")
+                .help("split the rule into several rules over shorter lists; agentpol bounds list length so no input can stall the analysis"),
+            );
+        }
     }
 
     fn literal(&mut self, pair: Pair<'_, Rule>) -> Option<Literal> {
@@ -604,7 +626,13 @@ impl Lowerer<'_> {
     }
 
     fn string_list(&mut self, pair: Pair<'_, Rule>) -> Vec<StrLit> {
-        kids(pair).into_iter().map(|p| self.string(p)).collect()
+        let items = kids(pair.clone());
+        self.list_len(&pair, items.len());
+        items
+            .into_iter()
+            .take(super::MAX_LIST_LEN)
+            .map(|p| self.string(p))
+            .collect()
     }
 
     /// Unescapes a string literal; bad escapes are reported and dropped.
@@ -682,6 +710,21 @@ impl Lowerer<'_> {
                 ),
                 None => {}
             }
+        }
+        let chars = value.chars().count();
+        if chars > super::MAX_STRING_CHARS {
+            self.sink.push(
+                Diagnostic::error(
+                    codes::INPUT_TOO_LARGE,
+                    format!(
+                        "string literal is {chars} characters long, more than the limit of {}",
+                        super::MAX_STRING_CHARS
+                    ),
+                )
+                .primary(Span::new(span.file, span.start, span.start + 1), "this string")
+                .help("use a shorter value (an identifier rather than the data itself); agentpol bounds literal length so no input can stall the analysis"),
+            );
+            value = value.chars().take(super::MAX_STRING_CHARS).collect();
         }
         StrLit { value, span }
     }

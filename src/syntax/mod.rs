@@ -25,6 +25,27 @@ pub fn is_forbidden_char(c: char) -> bool {
 
 /// Parses one file. Always returns the items that parsed; syntax errors go to `sink`.
 pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
+    if text.len() > MAX_FILE_BYTES {
+        let at = (0..=MAX_FILE_BYTES)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        sink.push(
+            Diagnostic::error(
+                codes::INPUT_TOO_LARGE,
+                format!(
+                    "file is {} bytes long, more than the limit of {MAX_FILE_BYTES}",
+                    text.len()
+                ),
+            )
+            .primary(Span::new(file, at, at), "the limit is reached here")
+            .help("split the policy into several files of one policy set; agentpol bounds the size of each file so no input can exhaust its memory or time"),
+        );
+        return ast::File {
+            file,
+            items: Vec::new(),
+        };
+    }
     for (offset, c) in text.char_indices() {
         if is_forbidden_char(c) {
             sink.push(
@@ -71,6 +92,15 @@ pub fn parse(file: FileId, text: &str, sink: &mut Sink) -> ast::File {
 
 /// Parentheses, `not` chains and `list<` types nest at most this deep.
 pub const MAX_DEPTH: usize = 64;
+
+/// The largest policy file parsed, in bytes (16 MiB).
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+
+/// The longest string literal, in characters after unescaping.
+pub const MAX_STRING_CHARS: usize = 65_536;
+
+/// The most elements of one list literal (`in [...]`, `egress [...]`, ...).
+pub const MAX_LIST_LEN: usize = 100_000;
 
 /// Finds nesting that would recurse too deeply in the parser (outside
 /// strings and comments): the span where the limit is first exceeded.

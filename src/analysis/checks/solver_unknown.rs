@@ -1,7 +1,9 @@
 //! ## What it does
 //! Reports a question a check needed answered that the SMT solver could not
-//! decide within its resource limit (for example a deep combination of
-//! string patterns). agentpol fails closed: the property is reported as
+//! decide within its bounds: the resource limit per question (`rlimit`), the
+//! number of questions per analysis (`max_queries`), or the size of string
+//! tests the automata and the solver's string theory accept (for example
+//! many long literals, or long `*a*b*c*` glob chains, on one argument). agentpol fails closed: the property is reported as
 //! unproven instead of being silently treated as safe, and a shared channel
 //! whose overlap is undecided is assumed to exist.
 //!
@@ -22,6 +24,7 @@
 //! ```text
 //! [analysis]
 //! rlimit = 50000000
+//! max_queries = 1000000
 //! ```
 
 use crate::analysis::facts::Undecided;
@@ -64,7 +67,7 @@ fn diagnostic(_: &Cx<'_>, f: &Finding<'_>) -> Report {
         .diag(format!("could not decide {}", u.question))
         .primary(agent.span, "property unproven for this agent")
         .note(format!("the solver answered unknown: {}", u.reason))
-        .help("simplify the conditions involved, or raise `[analysis] rlimit` in agentpol.toml");
+        .help("simplify the conditions involved, or raise `[analysis] rlimit` (solver work per question) or `max_queries` (questions per analysis) in agentpol.toml");
     if let Some(g) = agent.grants.iter().find(|g| g.tool == u.tool) {
         d = d.secondary(g.origin.span, format!("a grant of `{}`", u.tool));
     }

@@ -270,10 +270,13 @@ impl Smt {
 
     /// A model with `total >= t`, `None` when there is none.
     fn at_least(&mut self, total: &Int, t: i128) -> Result<Option<z3::Model>, String> {
+        if let Some(why) = self.over_budget() {
+            return Err(why);
+        }
         self.stats.solver_calls += 1;
         self.solver.push();
         self.solver.assert(total.ge(Int::from_i128(t)));
-        let r = match self.solver.check() {
+        let r = match self.z3_check() {
             z3::SatResult::Sat => self
                 .solver
                 .get_model()

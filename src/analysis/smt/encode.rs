@@ -55,6 +55,16 @@ pub(super) struct StrVar {
 const MAX_CELL_STATES: usize = strings::MAX_CELL_STATES;
 const MAX_CELLS: usize = 512;
 
+/// The most characters of string literals and patterns on one string that
+/// are handed to z3's string theory (beyond the automaton mode's bounds).
+const MAX_Z3_STRING_CHARS: usize = 4_096;
+
+fn pattern_chars(p: &Pattern) -> usize {
+    match p {
+        Pattern::Exact(s) | Pattern::Glob(s) => s.chars().count(),
+    }
+}
+
 /// Plain values preferred in witnesses when the tests allow them.
 pub(super) const READABLE: [&str; 2] = ["example", "example text"];
 
@@ -81,8 +91,9 @@ pub(super) struct Vars {
 pub(super) struct Encoded {
     pub formula: Bool,
     pub vars: Vars,
-    /// Set when the encoding could not represent some test exactly.
-    pub incomplete: bool,
+    /// Why the encoding could not represent some test exactly (or would
+    /// hand the solver more than it can take in bounded work), if so.
+    pub incomplete: Option<String>,
 }
 
 pub(super) fn encode(query: &Query<'_>, chars: &mut CharMap) -> Encoded {
@@ -94,7 +105,7 @@ pub(super) fn encode(query: &Query<'_>, chars: &mut CharMap) -> Encoded {
         str_patterns: BTreeMap::new(),
         chars,
         domain: Vec::new(),
-        incomplete: false,
+        incomplete: None,
     };
     for (i, slot) in query.slots.iter().enumerate() {
         collect_list_literals(&slot.cond, i, &mut e.list_domains);
@@ -131,7 +142,7 @@ struct Encoder<'q, 'c> {
     chars: &'c mut CharMap,
     /// Range constraints of the variables created so far.
     domain: Vec<Bool>,
-    incomplete: bool,
+    incomplete: Option<String>,
 }
 
 fn var_name(slot: usize, name: &Name, kind: &str) -> String {
@@ -284,11 +295,30 @@ impl Encoder<'_, '_> {
                             cells: Some(cells),
                         }
                     }
-                    None => StrVar {
-                        z: Some(ZStr::new_const(var_name(root.0, &root.1, "str"))),
-                        atoms: Vec::new(),
-                        cells: None,
-                    },
+                    None => {
+                        // z3 rewrites string constants when they are
+                        // asserted, before any resource limit applies:
+                        // measured, 100,000 characters of literals on one
+                        // string kept `Solver::assert` busy for minutes. So
+                        // the string theory only gets bounded input.
+                        let size: usize = patterns.iter().map(pattern_chars).sum();
+                        if size > MAX_Z3_STRING_CHARS {
+                            self.incomplete.get_or_insert_with(|| {
+                                format!(
+                                    "the string tests on {} total {size} characters, more than the solver's string theory is given ({MAX_Z3_STRING_CHARS}), and too many patterns for the automata",
+                                    match &root.1 {
+                                        Name::Arg(a) => format!("`{a}`"),
+                                        Name::Justification => "the justification".into(),
+                                    }
+                                )
+                            });
+                        }
+                        StrVar {
+                            z: Some(ZStr::new_const(var_name(root.0, &root.1, "str"))),
+                            atoms: Vec::new(),
+                            cells: None,
+                        }
+                    }
                 };
                 self.vars.strings.push(var);
                 let i = self.vars.strings.len() - 1;
@@ -313,7 +343,8 @@ impl Encoder<'_, '_> {
         let Some(z) = var.z.clone() else {
             // Automaton mode lists every test up front, so this cannot
             // happen; if it did, the answer must not be trusted.
-            self.incomplete = true;
+            self.incomplete
+                .get_or_insert_with(|| "a string test could not be encoded".into());
             return Bool::from_bool(false);
         };
         let b = self.matches(&z, &p);

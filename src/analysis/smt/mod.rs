@@ -147,6 +147,11 @@ pub struct Stats {
     pub solver_calls: u64,
     pub solver_micros: u64,
     pub unknown: u64,
+    /// z3's resource counter summed over every check: the solver's work,
+    /// measured the same on every machine.
+    pub rlimit: u64,
+    /// Positions stepped by the string automata (see `strings::work`).
+    pub automata_steps: u64,
 }
 
 /// Limits of one query.
@@ -156,6 +161,11 @@ pub struct Limits {
     pub rlimit: u32,
     /// Wall-clock backstop per query.
     pub timeout: Duration,
+    /// The most questions one analysis hands to the solver (queries
+    /// answered from the cache or by an earlier witness do not count);
+    /// later ones are answered "unknown", so the analysis as a whole is
+    /// bounded by `max_queries × rlimit` of solver work.
+    pub max_queries: u64,
 }
 
 impl Default for Limits {
@@ -163,6 +173,7 @@ impl Default for Limits {
         Limits {
             rlimit: 20_000_000,
             timeout: Duration::from_secs(10),
+            max_queries: 200_000,
         }
     }
 }
@@ -177,6 +188,9 @@ pub struct Smt {
     cache: HashMap<String, Answer>,
     pool: HashMap<String, Vec<Assignment>>,
     chars: prepare::CharMap,
+    max_queries: u64,
+    /// `strings::work()` when this solver was made.
+    automata_base: u64,
     pub stats: Stats,
 }
 
@@ -201,7 +215,49 @@ impl Smt {
             cache: HashMap::new(),
             pool: HashMap::new(),
             chars: prepare::CharMap::default(),
+            max_queries: limits.max_queries,
+            automata_base: strings::work(),
             stats: Stats::default(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.automata_steps = strings::work().saturating_sub(self.automata_base);
+        s
+    }
+
+    /// The reason every question is undecided once the solver budget of
+    /// this analysis is spent, if it is.
+    fn over_budget(&self) -> Option<String> {
+        (self.stats.solver_calls >= self.max_queries).then(|| {
+            format!(
+                "the analysis reached its limit of {} solver queries (`[analysis] max_queries`)",
+                self.max_queries
+            )
+        })
+    }
+
+    /// z3's check of the current assertions, counting its resource use.
+    fn z3_check(&mut self) -> z3::SatResult {
+        let before = self.rlimit_count();
+        let result = self.solver.check();
+        let after = self.rlimit_count();
+        // The counter is cumulative (and reported in 32 bits, so it may wrap).
+        self.stats.rlimit += if after >= before {
+            after - before
+        } else {
+            after
+        };
+        result
+    }
+
+    fn rlimit_count(&self) -> u64 {
+        match self.solver.get_statistics().value("rlimit count") {
+            Some(z3::StatisticsValue::UInt(n)) => u64::from(n),
+            Some(z3::StatisticsValue::Double(d)) if d >= 0.0 => d as u64,
+            _ => 0,
         }
     }
 
@@ -296,16 +352,19 @@ impl Smt {
     }
 
     fn solve(&mut self, q: &Query<'_>) -> Answer {
+        if let Some(why) = self.over_budget() {
+            return Answer::Unknown(why);
+        }
         self.stats.solver_calls += 1;
         let started = Instant::now();
         let enc = encode::encode(q, &mut self.chars);
-        if enc.incomplete {
+        if let Some(why) = enc.incomplete {
             self.stats.solver_micros += started.elapsed().as_micros() as u64;
-            return Answer::Unknown("a string test could not be encoded".into());
+            return Answer::Unknown(why);
         }
         self.solver.push();
         self.solver.assert(&enc.formula);
-        let result = self.solver.check();
+        let result = self.z3_check();
         let answer = match result {
             z3::SatResult::Unsat => Answer::Unsat,
             z3::SatResult::Unknown => Answer::Unknown(
