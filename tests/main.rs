@@ -26,3 +26,4 @@ mod rego;
 mod report;
 mod robustness;
 mod syntax_recovery;
+mod workflow;

@@ -10,6 +10,7 @@ mod diff;
 mod discover;
 mod fmt;
 mod import;
+mod init;
 mod junit;
 mod lsp;
 mod report;
@@ -197,7 +198,7 @@ enum Command {
     },
     /// Compile policy sets into enforcement artifacts, written atomically.
     #[command(
-        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/."
+        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n  agentpol build . --target rego --out out/ --signing-key private.pem\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/. A signed\nbundle verifies with `opa run --server --verification-key public.pem\nout/rego/bundle.tar.gz`."
     )]
     Build {
         #[arg(default_value = ".")]
@@ -206,6 +207,23 @@ enum Command {
         target: Vec<TargetArg>,
         #[arg(long)]
         out: PathBuf,
+        /// Sign the OPA bundle with this key (PEM private key; for HS* a file holding the secret), as `opa run --verification-key` checks it.
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+        /// The signature algorithm (RS256, RS384, RS512, ES256, ES384, HS256, HS384, HS512).
+        #[arg(
+            long,
+            value_name = "ALG",
+            default_value = "RS256",
+            requires = "signing_key"
+        )]
+        signing_alg: String,
+        /// The key id: the signature's `kid` header and `keyid` claim (OPA's `--verification-key-id`, which defaults to `default`).
+        #[arg(long, value_name = "ID", requires = "signing_key")]
+        signing_key_id: Option<String>,
+        /// The `scope` claim; OPA rejects the bundle unless it equals its configured scope.
+        #[arg(long, value_name = "SCOPE", requires = "signing_key")]
+        signing_scope: Option<String>,
     },
     /// Run the policy set's tests on the reference evaluator and the generated Rego and Cedar.
     #[command(
@@ -287,6 +305,18 @@ enum Command {
         /// Write nothing: print a diff per file that would change and exit 1 if any would.
         #[arg(long)]
         check: bool,
+    },
+    /// Scaffold a policy set: agentpol.toml, a starter policy, sample requests, a pre-commit config.
+    #[command(
+        after_help = "Examples:\n  agentpol init\n  agentpol init policies/ --preset table2\n\nThe result passes `agentpol check`, `eval` on each request and `test` as\nwritten. Existing files are never overwritten: if any target exists,\nnothing is written (exit code 2)."
+    )]
+    Init {
+        /// The directory of the new policy set (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The standard-library preset the starter agent applies (default: table2).
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
     },
     /// Print a shell completion script, generated from these definitions.
     #[command(
@@ -382,7 +412,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain,
             trace,
         } => eval_cmd(&paths, &request, explain, trace),
-        Command::Build { paths, target, out } => {
+        Command::Build {
+            paths,
+            target,
+            out,
+            signing_key,
+            signing_alg,
+            signing_key_id,
+            signing_scope,
+        } => {
             use agentpol::backend::Target;
             let mut targets: Vec<Target> = Vec::new();
             for t in &target {
@@ -403,7 +441,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "no target given"
                 ));
             }
-            build::build(&paths, &targets, &out)
+            let signing = match signing_key {
+                Some(key) => Some(build::signing(
+                    &targets,
+                    &key,
+                    &signing_alg,
+                    signing_key_id,
+                    signing_scope,
+                )?),
+                None => None,
+            };
+            build::build(&paths, &targets, &out, signing.as_ref())
         }
         Command::Schema {
             which: SchemaKind::Request,
@@ -459,6 +507,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Init { dir, preset } => init::run(&dir, preset.as_deref()),
     }
 }
 
