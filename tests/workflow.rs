@@ -477,3 +477,229 @@ fn a_bad_signing_key_is_a_diagnostic_and_nothing_is_written() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("AP553"));
     assert!(!p.join("out").exists());
 }
+
+// ---- CI recipes -----------------------------------------------------------
+
+/// Every shell line of a workflow (GitHub `run`, GitLab `script` and
+/// `before_script`), at any depth.
+fn shell_lines(v: &serde_yaml_ng::Value, out: &mut Vec<String>) {
+    use serde_yaml_ng::Value as Y;
+    match v {
+        Y::Mapping(m) => {
+            for (k, val) in m {
+                let key = k.as_str().unwrap_or_default();
+                match (key, val) {
+                    ("run", Y::String(s)) => out.extend(s.lines().map(str::to_string)),
+                    ("script" | "before_script", Y::Sequence(items)) => {
+                        for item in items {
+                            if let Some(s) = item.as_str() {
+                                out.extend(s.lines().map(str::to_string));
+                            }
+                        }
+                    }
+                    _ => shell_lines(val, out),
+                }
+            }
+        }
+        Y::Sequence(items) => items.iter().for_each(|i| shell_lines(i, out)),
+        _ => {}
+    }
+}
+
+/// The `agentpol` invocations among `lines`, as words up to a redirection
+/// or the next command.
+fn invocations(lines: &[String]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let l = l.trim();
+            l.starts_with("agentpol ").then(|| {
+                l.split_whitespace()
+                    .take_while(|w| !w.starts_with('>') && !["|", "||", "&&", ";"].contains(w))
+                    .map(|w| w.trim_matches('"').to_string())
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// Checks that each invocation names a real subcommand, real flags and,
+/// for flags with a fixed set of values, a real value (from `--help`).
+fn assert_real_commands(file: &str, calls: &[Vec<String>]) {
+    for call in calls {
+        let sub = &call[1];
+        let help = agentpol(&[sub, "--help"], repo());
+        assert_eq!(
+            help.status.code(),
+            Some(0),
+            "{file}: `agentpol {sub}` is no command"
+        );
+        let help = String::from_utf8_lossy(&help.stdout);
+        for (i, word) in call.iter().enumerate().skip(2) {
+            if !word.starts_with("--") {
+                continue;
+            }
+            let flag = word.split('=').next().unwrap();
+            assert!(
+                help.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+                    .any(|w| w == flag),
+                "{file}: `agentpol {sub}` has no flag {flag}"
+            );
+            if flag == "--format" || flag == "--fail-on" || flag == "--target" {
+                // The flag's block of the long help, up to the next option.
+                let value = &call[i + 1];
+                let block: Vec<&str> = help
+                    .lines()
+                    .skip_while(|l| !l.trim_start().starts_with(flag))
+                    .take_while(|l| !l.is_empty())
+                    .collect();
+                let values: Vec<&str> = block
+                    .iter()
+                    .filter_map(|l| l.trim().strip_prefix("- "))
+                    .map(|v| v.split(':').next().unwrap())
+                    .chain(
+                        block
+                            .iter()
+                            .filter_map(|l| l.split("[possible values: ").nth(1))
+                            .map(|v| v.split(']').next().unwrap())
+                            .flat_map(|v| v.split(", ")),
+                    )
+                    .collect();
+                assert!(
+                    !values.is_empty(),
+                    "{file}: no values listed for {flag}: {block:?}"
+                );
+                assert!(
+                    values.contains(&value.as_str()),
+                    "{file}: {flag} {value}: {values:?}"
+                );
+            }
+        }
+    }
+}
+
+fn workflow(name: &str) -> (serde_yaml_ng::Value, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(repo().join("examples/ci").join(name)).unwrap();
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mut lines = Vec::new();
+    shell_lines(&yaml, &mut lines);
+    let calls = invocations(&lines);
+    assert_real_commands(name, &calls);
+    (yaml, calls)
+}
+
+/// `agentpol check ... --format FORMAT > FILE`: FILE.
+fn report_file(text: &str, format: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches("- "))
+        .find(|l| l.starts_with("agentpol check") && l.contains(&format!("--format {format} >")))
+        .and_then(|l| l.split('>').nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no `agentpol check --format {format} > FILE`"))
+}
+
+#[test]
+fn the_github_workflow_uploads_sarif_and_comments_a_diff() {
+    let (yaml, calls) = workflow("github-actions.yml");
+    let subs: Vec<&str> = calls.iter().map(|c| c[1].as_str()).collect();
+    assert!(
+        subs.contains(&"check") && subs.contains(&"diff"),
+        "{subs:?}"
+    );
+    assert!(calls
+        .iter()
+        .any(|c| c[1] == "diff" && c.contains(&"--base".to_string())));
+
+    let check = &yaml["jobs"]["check"];
+    assert_eq!(
+        check["permissions"]["security-events"].as_str(),
+        Some("write")
+    );
+    let steps = check["steps"].as_sequence().unwrap();
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .expect("an upload-sarif step");
+    assert_eq!(upload["if"].as_str(), Some("always()"));
+    let text = std::fs::read_to_string(repo().join("examples/ci/github-actions.yml")).unwrap();
+    assert_eq!(
+        upload["with"]["sarif_file"].as_str(),
+        Some(report_file(&text, "sarif").as_str())
+    );
+
+    let diff = &yaml["jobs"]["diff"];
+    assert_eq!(
+        diff["if"].as_str(),
+        Some("github.event_name == 'pull_request'")
+    );
+    assert_eq!(diff["permissions"]["pull-requests"].as_str(), Some("write"));
+    let steps = diff["steps"].as_sequence().unwrap();
+    assert_eq!(steps[0]["with"]["fetch-depth"].as_u64(), Some(0));
+    assert!(text.contains("gh pr comment"));
+}
+
+#[test]
+fn the_gitlab_pipeline_reports_code_quality_and_a_diff() {
+    let (yaml, calls) = workflow("gitlab-ci.yml");
+    let subs: Vec<&str> = calls.iter().map(|c| c[1].as_str()).collect();
+    assert!(
+        subs.contains(&"check") && subs.contains(&"diff"),
+        "{subs:?}"
+    );
+    let text = std::fs::read_to_string(repo().join("examples/ci/gitlab-ci.yml")).unwrap();
+    let job = &yaml["agentpol-check"];
+    assert_eq!(
+        job["artifacts"]["reports"]["codequality"].as_str(),
+        Some(report_file(&text, "gitlab").as_str())
+    );
+    assert_eq!(job["artifacts"]["when"].as_str(), Some("always"));
+    assert_eq!(
+        yaml["agentpol-diff"]["rules"][0]["if"].as_str(),
+        Some("$CI_PIPELINE_SOURCE == \"merge_request_event\"")
+    );
+}
+
+#[test]
+fn the_gitlab_report_points_at_repository_files() {
+    // Run from the repository root, as the pipeline does.
+    let out = agentpol(
+        &["check", "examples/risky-deployment", "--format", "gitlab"],
+        repo(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let issues: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let json = agentpol(
+        &["check", "examples/risky-deployment", "--format", "json"],
+        repo(),
+    );
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let diagnostics = json["sets"][0]["diagnostics"].as_array().unwrap();
+    assert_eq!(issues.len(), diagnostics.len());
+    assert!(!issues.is_empty());
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for (issue, d) in issues.iter().zip(diagnostics) {
+        assert_eq!(issue["type"], "issue");
+        assert_eq!(issue["check_name"], d["code"]);
+        assert!(issue["description"]
+            .as_str()
+            .unwrap()
+            .starts_with(d["message"].as_str().unwrap()));
+        let severity = issue["severity"].as_str().unwrap();
+        let expected = match d["severity"].as_str().unwrap() {
+            "error" => "critical",
+            "warning" => "major",
+            _ => "info",
+        };
+        assert_eq!(severity, expected);
+        assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_string()));
+        let path = issue["location"]["path"].as_str().unwrap();
+        let file = std::fs::read_to_string(repo().join(path))
+            .unwrap_or_else(|e| panic!("{path} is not a repository file: {e}"));
+        let line = issue["location"]["lines"]["begin"].as_u64().unwrap() as usize;
+        assert!(line >= 1 && line <= file.lines().count(), "{path}:{line}");
+    }
+}

@@ -16,7 +16,7 @@ mod lsp;
 mod report;
 mod test;
 
-use agentpol::diagnostics::render::{human, json as json_render, sarif};
+use agentpol::diagnostics::render::{gitlab, human, json as json_render, sarif};
 use agentpol::diagnostics::{Diagnostic, Severity};
 use agentpol::model::eval;
 use agentpol::registry::{self, command};
@@ -54,6 +54,8 @@ enum Format {
     Human,
     Json,
     Sarif,
+    /// GitLab's code-quality report (Code Climate JSON).
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -154,7 +156,7 @@ impl FailOn {
 enum Command {
     /// Check and analyze policy sets and report every problem and risk found.
     #[command(
-        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
+        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check . --format gitlab > gl-code-quality-report.json\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
     )]
     Check {
         /// Files or directories; each belongs to (or contains) policy sets marked by agentpol.toml.
@@ -646,30 +648,29 @@ fn check(
                 }
                 json_sets.push(v);
             }
-            Format::Sarif => done.push((name, loaded, diags)),
+            Format::Sarif | Format::Gitlab => done.push((name, loaded, diags)),
         }
     }
+    let results: Vec<sarif::SetResults<'_>> = done
+        .iter()
+        .map(|(name, loaded, diags)| sarif::SetResults {
+            prefix: if name == "." {
+                String::new()
+            } else {
+                format!("{name}/")
+            },
+            sources: &loaded.sources,
+            diagnostics: diags,
+        })
+        .collect();
     match format {
         Format::Json => print_json(&serde_json::json!({ "sets": json_sets }))?,
-        Format::Sarif => {
-            let results: Vec<sarif::SetResults<'_>> = done
-                .iter()
-                .map(|(name, loaded, diags)| sarif::SetResults {
-                    prefix: if name == "." {
-                        String::new()
-                    } else {
-                        format!("{name}/")
-                    },
-                    sources: &loaded.sources,
-                    diagnostics: diags,
-                })
-                .collect();
-            print_json(&sarif::to_value(
-                &registry::sarif_rules(),
-                &results,
-                env!("CARGO_PKG_VERSION"),
-            ))?;
-        }
+        Format::Sarif => print_json(&sarif::to_value(
+            &registry::sarif_rules(),
+            &results,
+            env!("CARGO_PKG_VERSION"),
+        ))?,
+        Format::Gitlab => print_json(&gitlab::to_value(&results))?,
         Format::Human => {}
     }
     Ok(ExitCode::from(worst))
