@@ -27,3 +27,4 @@ mod report;
 mod robustness;
 mod syntax_recovery;
 mod targets;
+mod workflow;
