@@ -4,8 +4,9 @@
 //! policies and requests of the regorus differential, on variants of those
 //! requests with their integers rewritten in forms the request format
 //! refuses (`50000.0`, `5e4`, `-0`, beyond 64 bits) beside integers of the
-//! same value, and on a fixed table of numeric forms that Cedar must refuse
-//! alike.
+//! same value, on the malformed-request table, on a fixed table of numeric
+//! forms that Cedar must refuse alike, and on every example's requests and
+//! generated unit tests.
 //!
 //! OPA keeps a number's text and memoizes function results by value within
 //! one query, which regorus does neither of: these are the tests that see it.
@@ -95,6 +96,23 @@ impl Opa {
         let text = |p: &str| super::artifact_text(&built.artifacts, p);
         let command = json!({"policy": text("policy.rego"), "data": text("data.json")});
         self.line(&format!("L {command}"));
+    }
+
+    /// Loads the policy, data and generated unit tests of a built target.
+    fn load_with_tests(&mut self, built: &Built) {
+        let text = |p: &str| super::artifact_text(&built.artifacts, p);
+        let command = json!({
+            "policy": text("policy.rego"),
+            "data": text("data.json"),
+            "tests": text("policy_test.rego"),
+        });
+        self.line(&format!("L {command}"));
+    }
+
+    /// The value of `data.PATH` without input (`None` when undefined).
+    fn document(&mut self, path: &str) -> Option<Value> {
+        let v = self.line(&format!("D {path}"));
+        v.get("value").cloned()
     }
 
     /// OPA's decision for a request, given as the exact JSON text to send.
@@ -356,6 +374,60 @@ fn every_engine_refuses_the_same_numeric_forms() {
             agree(&got, &want).unwrap_or_else(|e| {
                 panic!("{e}\nrequest:   {text}\nopa:       {got}\nreference: {want}")
             });
+        }
+    }
+}
+
+/// Every shipped example: each of its request files, sent to OPA byte for
+/// byte, is decided as `decide` decides it, and every test of the generated
+/// `policy_test.rego` holds in OPA (`opa test` would run the same rules).
+#[test]
+fn go_opa_decides_the_examples_and_passes_their_generated_tests() {
+    let Some(mut opa) = Opa::start() else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|d| d.join("agentpol.toml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 3, "{dirs:?}");
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let (sources, compiled, _) = crate::frontend::compile_fixture(&dir);
+        let built = super::build_compiled(&sources, compiled, &name);
+        opa.load_with_tests(&built);
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("requests"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{name} has no requests");
+        for f in files {
+            // One line for the driver; JSON whitespace means nothing.
+            let text = std::fs::read_to_string(&f)
+                .unwrap()
+                .replace(['\n', '\r'], " ");
+            let want = reference(&built, &text);
+            let got = opa.decide(&text);
+            if let Err(e) = agree(&got, &want) {
+                panic!("{}: {e}\nopa:       {got}\nreference: {want}", f.display());
+            }
+        }
+        let tests = super::artifact_text(&built.artifacts, "policy_test.rego");
+        let names: Vec<&str> = tests
+            .lines()
+            .filter_map(|l| l.strip_suffix(" if {"))
+            .filter(|l| l.starts_with("test_"))
+            .collect();
+        assert!(!names.is_empty(), "{name}: no generated tests");
+        for t in names {
+            assert_eq!(
+                opa.document(&format!("agentpol_test.{t}")),
+                Some(json!(true)),
+                "{name}: generated test {t} fails in OPA"
+            );
         }
     }
 }

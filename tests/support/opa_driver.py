@@ -9,8 +9,12 @@ The engine is OPA embedded as a shared library by the Python package
 
 Protocol, one line each way, UTF-8 JSON:
   first output line   {"ready": true} or {"unavailable": "why"}
-  in  L {"policy": TEXT, "data": TEXT}   load policy.rego and data.json
+  in  L {"policy": TEXT, "data": TEXT, "tests": TEXT}
+                                         load policy.rego, data.json and,
+                                         when given, policy_test.rego
   out {"loaded": true} or {"error": "..."}
+  in  D PATH                             evaluate data.PATH without input
+  out {"value": VALUE}, {"undefined": true} or {"error": "..."}
   in  R REQUEST                          REQUEST is passed to OPA byte for
                                          byte as `input`
   out the value of data.agentpol.decision, or {"error": "..."}
@@ -51,7 +55,14 @@ def main():
                 engine = opa.OpaEngine()
                 engine.add_policy("policy.rego", load["policy"])
                 engine.add_data(json.loads(load["data"]))
+                if load.get("tests") is not None:
+                    engine.add_policy("policy_test.rego", load["tests"])
                 out = {"loaded": True}
+            elif kind == "D":
+                try:
+                    out = {"value": engine.eval_document(rest)}
+                except opa.OpaUndefinedError:
+                    out = {"undefined": True}
             elif kind == "R":
                 out = engine.eval_document("agentpol.decision", rest.encode("utf-8"))
             else:
