@@ -128,7 +128,7 @@ pub const CODES: &[CodeDoc] = &[
         code: INVALID_SIGNING_KEY,
         name: "invalid-signing-key",
         summary: "the bundle signing key cannot be read or does not fit the algorithm",
-        explanation: "`agentpol build --target rego --signing-key FILE` signs the OPA bundle as `opa build --signing-key` does. For `RS256`/`RS384`/`RS512` (the default is `RS256`) FILE is an RSA private key in PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`); for `ES256`/`ES384` an EC private key in PEM (PKCS#8); for `HS256`/`HS384`/`HS512` FILE holds the shared secret (its bytes, as OPA reads `--verification-key` for HMAC). OPA verifies with the public key (or the secret): `opa run --server --verification-key public.pem --bundle bundle.tar.gz`, adding `--signing-alg ALG` for an algorithm other than RS256.",
+        explanation: "`agentpol build --target rego --signing-key FILE` signs the OPA bundle as `opa build --signing-key` does. For `RS256`/`RS384`/`RS512` (the default is `RS256`) FILE is an RSA private key in PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`); for `ES256`/`ES384` an EC private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`; a SEC1 `BEGIN EC PRIVATE KEY` converts with `openssl pkcs8 -topk8 -nocrypt`); for `HS256`/`HS384`/`HS512` FILE holds the shared secret (its bytes, as OPA reads `--verification-key` for HMAC). OPA verifies with the public key (or the secret): `opa run --server --verification-key public.pem --bundle bundle.tar.gz`, adding `--signing-alg ALG` for an algorithm other than RS256.",
     },
     CodeDoc {
         code: SIGNING_WITHOUT_REGO,
