@@ -116,7 +116,7 @@ pub const CODES: &[CodeDoc] = &[
         code: INIT_WOULD_OVERWRITE,
         name: "init-would-overwrite",
         summary: "`agentpol init` would overwrite an existing file",
-        explanation: "`agentpol init DIR` writes `agentpol.toml`, `policy.agentpol`, `.pre-commit-config.yaml` and sample requests under `requests/`, and never replaces a file that exists: when any of them is there, it writes nothing and names them. Run it in a new or empty directory, or move those files away first.",
+        explanation: "`agentpol init DIR` writes `agentpol.toml`, `policy.agentpol`, `.pre-commit-config.yaml` and sample requests under `requests/`, and never replaces a file that exists: when any of them is there (or a file stands where the `requests/` folder goes), it writes nothing and names them. Run it in a new or empty directory, or move those files away first.",
     },
     CodeDoc {
         code: UNKNOWN_PRESET,
