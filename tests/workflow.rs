@@ -154,6 +154,20 @@ fn init_never_overwrites_and_then_writes_nothing() {
 }
 
 #[test]
+fn init_refuses_a_file_where_a_folder_goes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("blocked");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("requests"), "").unwrap();
+    let out = agentpol(&["init", "blocked"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("AP550") && err.contains("`requests`"), "{err}");
+    // Checked before the first write: nothing was written.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
 fn init_with_an_unknown_preset_lists_the_known_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let out = agentpol(&["init", "x", "--preset", "table3"], tmp.path());

@@ -44,7 +44,8 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 pub enum NewFileError {
     /// The name is taken (by a file, a directory or a link).
     Exists,
-    Io(miette::Report),
+    /// What failed, as a sentence.
+    Io(String),
 }
 
 /// Writes a file that must not exist yet, atomically: into a temporary file
@@ -55,7 +56,7 @@ pub fn write_new_file(path: &Path, contents: &[u8]) -> std::result::Result<(), N
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let io = |e: std::io::Error, what: String| NewFileError::Io(miette::miette!("{what}: {e}"));
+    let io = |e: std::io::Error, what: String| NewFileError::Io(format!("{what}: {e}"));
     std::fs::create_dir_all(parent)
         .map_err(|e| io(e, format!("cannot create {}", parent.display())))?;
     let mut tmp = builder().tempfile_in(parent).map_err(|e| {

@@ -9,8 +9,8 @@
 //! the standard library has a template (a test checks it), because the
 //! sample requests are written against that preset's gates.
 //!
-//! Nothing is ever overwritten: every target is checked before the first
-//! write, and each file is moved into place with a rename that fails if the
+//! Nothing is ever overwritten: every target, and every folder on the way
+//! to one, is checked before the first write, and each file is moved into place with a rename that fails if the
 //! name was taken in the meantime.
 
 use super::atomic;
@@ -135,11 +135,26 @@ pub fn run(dir: &Path, preset: Option<&str>) -> Result<ExitCode> {
     }
     let name = set_name(dir);
     let planned = files(template, &name)?;
-    let taken: Vec<String> = planned
-        .iter()
-        .filter(|(rel, _)| dir.join(rel).symlink_metadata().is_ok())
-        .map(|(rel, _)| rel.to_string_lossy().replace('\\', "/"))
-        .collect();
+    // A name is taken by anything at a file's path, or by a non-directory
+    // where one of its folders goes (`requests`).
+    let mut taken: Vec<String> = Vec::new();
+    for (rel, _) in &planned {
+        let folders = rel
+            .ancestors()
+            .skip(1)
+            .filter(|a| !a.as_os_str().is_empty());
+        let blocking = folders
+            .filter(|a| dir.join(a).symlink_metadata().is_ok_and(|m| !m.is_dir()))
+            .chain(
+                std::iter::once(rel.as_path()).filter(|r| dir.join(r).symlink_metadata().is_ok()),
+            );
+        for p in blocking {
+            let shown = p.to_string_lossy().replace('\\', "/");
+            if !taken.contains(&shown) {
+                taken.push(shown);
+            }
+        }
+    }
     if !taken.is_empty() {
         return Err(refuse(dir, &taken));
     }
@@ -147,7 +162,11 @@ pub fn run(dir: &Path, preset: Option<&str>) -> Result<ExitCode> {
         let path = dir.join(rel);
         atomic::write_new_file(&path, text.as_bytes()).map_err(|e| match e {
             atomic::NewFileError::Exists => refuse(dir, &[rel.to_string_lossy().into_owned()]),
-            atomic::NewFileError::Io(report) => report,
+            atomic::NewFileError::Io(what) => miette!(
+                code = command::CANNOT_WRITE.as_str(),
+                help = "check that the directory is writable and that no file stands where a folder (`requests/`) goes",
+                "{what}"
+            ),
         })?;
     }
     super::say(format_args!(

@@ -200,7 +200,7 @@ enum Command {
     },
     /// Compile policy sets into enforcement artifacts, written atomically.
     #[command(
-        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n  agentpol build . --target rego --out out/ --signing-key private.pem\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/. A signed\nbundle verifies with `opa run --server --verification-key public.pem\nout/rego/bundle.tar.gz`."
+        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n  agentpol build . --target rego --out out/ --signing-key private.pem\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/. A signed\nbundle verifies with `opa run --server --verification-key public.pem\n--bundle out/rego/bundle.tar.gz`."
     )]
     Build {
         #[arg(default_value = ".")]

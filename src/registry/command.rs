@@ -74,7 +74,7 @@ pub const CODES: &[CodeDoc] = &[
         code: NOT_A_DIRECTORY,
         name: "not-a-directory",
         summary: "a path that must be a directory is not one",
-        explanation: "`check --infra DIR` reads every IAM policy JSON and Kubernetes YAML file below DIR; pass the folder that holds them.",
+        explanation: "`check --infra DIR` reads every IAM policy JSON and Kubernetes YAML file below DIR; pass the folder that holds them. `init DIR` creates the policy set in DIR (made if missing), so DIR cannot be an existing file.",
     },
     CodeDoc {
         code: INVALID_IMPORT,
@@ -116,7 +116,7 @@ pub const CODES: &[CodeDoc] = &[
         code: INIT_WOULD_OVERWRITE,
         name: "init-would-overwrite",
         summary: "`agentpol init` would overwrite an existing file",
-        explanation: "`agentpol init DIR` writes `agentpol.toml`, `policy.agentpol`, `.pre-commit-config.yaml` and sample requests under `requests/`, and never replaces a file that exists: when any of them is there, it writes nothing and names them. Run it in a new or empty directory, or move those files away first.",
+        explanation: "`agentpol init DIR` writes `agentpol.toml`, `policy.agentpol`, `.pre-commit-config.yaml` and sample requests under `requests/`, and never replaces a file that exists: when any of them is there (or a file stands where the `requests/` folder goes), it writes nothing and names them. Run it in a new or empty directory, or move those files away first.",
     },
     CodeDoc {
         code: UNKNOWN_PRESET,
@@ -128,7 +128,7 @@ pub const CODES: &[CodeDoc] = &[
         code: INVALID_SIGNING_KEY,
         name: "invalid-signing-key",
         summary: "the bundle signing key cannot be read or does not fit the algorithm",
-        explanation: "`agentpol build --target rego --signing-key FILE` signs the OPA bundle as `opa build --signing-key` does. For `RS256`/`RS384`/`RS512` (the default is `RS256`) FILE is an RSA private key in PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`); for `ES256`/`ES384` an EC private key in PEM (PKCS#8); for `HS256`/`HS384`/`HS512` FILE holds the shared secret (its bytes, as OPA reads `--verification-key` for HMAC). OPA verifies with the public key: `opa run --server --verification-key public.pem bundle.tar.gz`.",
+        explanation: "`agentpol build --target rego --signing-key FILE` signs the OPA bundle as `opa build --signing-key` does. For `RS256`/`RS384`/`RS512` (the default is `RS256`) FILE is an RSA private key in PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`); for `ES256`/`ES384` an EC private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`; a SEC1 `BEGIN EC PRIVATE KEY` converts with `openssl pkcs8 -topk8 -nocrypt`); for `HS256`/`HS384`/`HS512` FILE holds the shared secret (its bytes, as OPA reads `--verification-key` for HMAC). OPA verifies with the public key (or the secret): `opa run --server --verification-key public.pem --bundle bundle.tar.gz`, adding `--signing-alg ALG` for an algorithm other than RS256.",
     },
     CodeDoc {
         code: SIGNING_WITHOUT_REGO,

@@ -64,6 +64,11 @@ impl Signing {
         let parsed = match alg.as_bytes().first() {
             Some(b'R') => EncodingKey::from_rsa_pem(key)
                 .map_err(|e| format!("the key is not an RSA private key in PEM ({e})")),
+            // OPA also reads SEC1 (`openssl ecparam -genkey`); jsonwebtoken
+            // only PKCS#8, so say how to convert rather than fail vaguely.
+            Some(b'E') if key.starts_with(b"-----BEGIN EC PRIVATE KEY-----") => Err(
+                "the EC key is in SEC1 form (`BEGIN EC PRIVATE KEY`); convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8`".to_string(),
+            ),
             Some(b'E') => EncodingKey::from_ec_pem(key)
                 .map_err(|e| format!("the key is not an EC private key in PEM ({e})")),
             _ => EncodingKey::from_secret(key).map_err(|_| "the secret is empty".to_string()),

@@ -50,6 +50,9 @@ fn keys_that_do_not_fit_the_algorithm_are_reported() {
         .err()
         .unwrap();
     assert!(err.contains("RSA private key in PEM"), "{err}");
+    let sec1 = b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n";
+    let err = Signing::new("ES256", sec1, None, None).err().unwrap();
+    assert!(err.contains("openssl pkcs8 -topk8"), "{err}");
     let err = Signing::new("HS256", b"", None, None).err().unwrap();
     assert!(err.contains("empty"), "{err}");
     let err = Signing::new("PS256", b"secret", None, None).err().unwrap();
