@@ -251,7 +251,7 @@ enum Command {
     },
     /// What each agent could do: tools, resources, approvals, spend ceilings, egress, AWS, findings.
     #[command(
-        after_help = "Examples:\n  agentpol report examples/procurement\n  agentpol report . --agent triage --format json --out report.json\n\nSpend ceilings are computed by the solver; every witness call is replayed\nthrough the reference evaluator."
+        after_help = "Examples:\n  agentpol report examples/procurement\n  agentpol report . --agent triage --format json --out report.json\n  agentpol report examples/procurement --format html --out procurement.html\n\nSpend ceilings are computed by the solver; every witness call is replayed\nthrough the reference evaluator."
     )]
     Report {
         /// The policy set (exactly one).
