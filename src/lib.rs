@@ -31,6 +31,7 @@ pub mod report;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+#[doc(hidden)]
 pub mod synth;
 
-pub use policy_set::{analyze, compile, compile_str, Compiled};
+pub use policy_set::{analyze, compile, compile_str, set_name, target_errors, Compiled};

@@ -210,6 +210,27 @@ pub fn analyze(sources: &SourceMap, compiled: &Compiled) -> crate::analysis::Ana
     )
 }
 
+/// The set's name in generated artifacts: `agentpol.toml`'s `name`, else
+/// `dir_name` (the set's directory).
+pub fn set_name(compiled: &Compiled, dir_name: &str) -> String {
+    compiled
+        .config
+        .name
+        .clone()
+        .unwrap_or_else(|| dir_name.to_string())
+}
+
+/// What `build` would refuse for a policy set that compiled without errors:
+/// every target's errors (see [`crate::backend::validate`]), which `check`
+/// reports beside its own.
+pub fn target_errors(sources: &SourceMap, compiled: &Compiled, set_name: &str) -> Vec<Diagnostic> {
+    crate::backend::validate(&crate::backend::Input {
+        model: &compiled.model,
+        sources,
+        set_name,
+    })
+}
+
 /// Compiles policy text given in memory (tests, benchmarks, fuzzing): each
 /// `(name, text)` becomes a file of one policy set.
 pub fn compile_str(files: &[(&str, &str)]) -> (SourceMap, Compiled) {

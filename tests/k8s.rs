@@ -371,3 +371,26 @@ fn the_token_lifetime_follows_the_credential_lifetime() {
         assert_eq!(token.expiration_seconds, Some(seconds));
     }
 }
+
+/// `*:443` (every host on one port) is the whole IPv4 block on that port:
+/// one `ipBlock` rule, no Cilium policy, and the same objects as
+/// `0.0.0.0/0:443`.
+#[test]
+fn every_host_on_a_port_is_the_whole_ipv4_block() {
+    let policy = |entry: &str| {
+        format!(
+            "agent a {{\n  kubernetes namespace \"agents\" labels {{ \"app\" = \"a\" }}\n  credentials ttl 15m\n  egress [\"{entry}\"]\n}}\n"
+        )
+    };
+    let (model, star) = build(&policy("*:443"));
+    let (_, block) = build(&policy("0.0.0.0/0:443"));
+    assert!(star.diagnostics.is_empty(), "{:?}", star.diagnostics);
+    check_output(&model, &star);
+    assert_eq!(star.artifacts, block.artifacts);
+    let text = std::str::from_utf8(&star.artifacts[0].contents).unwrap();
+    let docs = documents(text);
+    assert_eq!(docs.len(), 2, "no CiliumNetworkPolicy: {text}");
+    let rules = docs[1]["spec"]["egress"].as_array().unwrap();
+    assert_eq!(rules[1]["to"][0]["ipBlock"]["cidr"], "0.0.0.0/0", "{text}");
+    assert_eq!(rules[1]["ports"][0]["port"], 443, "{text}");
+}

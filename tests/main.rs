@@ -26,3 +26,5 @@ mod rego;
 mod report;
 mod robustness;
 mod syntax_recovery;
+mod targets;
+mod workflow;

@@ -90,12 +90,17 @@ fn try_repo(hooks: &Path, hook: &str, example: &str) -> (bool, String) {
     );
     git(repo.path(), &["init", "-q"]);
     git(repo.path(), &["add", "."]);
+    run_hook(hooks, hook, repo.path())
+}
+
+/// `pre-commit try-repo HOOKS HOOK --all-files` in the git repository `repo`.
+fn run_hook(hooks: &Path, hook: &str, repo: &Path) -> (bool, String) {
     let out = Command::new("pre-commit")
         .args(["try-repo"])
         .arg(hooks)
         .args([hook, "--all-files", "--color", "never"])
-        .env("PRE_COMMIT_HOME", repo.path().join(".cache"))
-        .current_dir(repo.path())
+        .env("PRE_COMMIT_HOME", repo.join(".cache"))
+        .current_dir(repo)
         .output()
         .unwrap();
     let text = format!(
@@ -133,4 +138,39 @@ fn pre_commit_passes_a_clean_policy_and_fails_a_risky_one() {
     assert!(out.contains("Failed"), "{out}");
     // The finding, with its code, is in the hook's output.
     assert!(out.contains("error[AP2"), "{out}");
+}
+
+/// The first use: `agentpol init`, then the hooks pass on the new
+/// set as written (the scaffold's `.pre-commit-config.yaml` names these
+/// hooks; the test runs them from the local hook repository).
+#[test]
+fn a_set_made_by_init_passes_both_hooks() {
+    if Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "SKIPPED: pre-commit is not installed (`pip install pre-commit`; .ci/run installs it)"
+        );
+        return;
+    }
+    let hooks = hook_repo();
+    let repo = tempfile::tempdir().unwrap();
+    let init = Command::new(env!("CARGO_BIN_EXE_agentpol"))
+        .args(["init", "policies"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    for hook in ["agentpol-check", "agentpol-fmt"] {
+        let (ok, out) = run_hook(hooks.path(), hook, repo.path());
+        assert!(ok && out.contains("Passed"), "{hook}: {out}");
+    }
 }

@@ -355,6 +355,35 @@ impl ChannelOracle for Facts<'_> {
         permitted(agent, tool)
     }
 
+    /// For each combination of resource tests the endpoint allows (or could
+    /// not decide), the longest literal prefix of the patterns it matches:
+    /// a name in that combination matches all of them, so it starts with
+    /// that prefix. A combination that matches no pattern admits names
+    /// with no common prefix.
+    fn prefixes(&mut self, agent: &Agent, tool: &Tool) -> Option<Vec<String>> {
+        let e = self.endpoint(agent, tool)?;
+        let mut out = Vec::new();
+        for (matches, allowed) in &e.combos {
+            if matches!(allowed, Ok(None)) {
+                continue;
+            }
+            let longest = e
+                .patterns
+                .iter()
+                .zip(matches)
+                .filter(|(_, m)| **m)
+                .map(|(p, _)| match p {
+                    Pattern::Exact(s) => s.as_str(),
+                    Pattern::Glob(g) => g.split('*').next().unwrap_or_default(),
+                })
+                .max_by_key(|p| p.len())?;
+            if !out.iter().any(|p: &String| p == longest) {
+                out.push(longest.to_string());
+            }
+        }
+        Some(out)
+    }
+
     fn overlap(&mut self, writer: (&Agent, &Tool), reader: (&Agent, &Tool)) -> Option<Overlap> {
         let (Some(w), Some(r)) = (
             self.endpoint(writer.0, writer.1),

@@ -9,7 +9,7 @@ pub mod iam;
 pub mod k8s;
 pub mod rego;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::source::SourceMap;
 
@@ -75,4 +75,37 @@ pub fn generate(target: Target, input: &Input<'_>) -> Output {
         Target::Iam => iam::generate(input),
         Target::K8s => k8s::generate(input),
     })
+}
+
+/// Every error a `build` of any target would raise for this policy set, so
+/// that `check` reports what `build` would refuse, with the same codes,
+/// labels and help. Each backend's refusals depend only on the policy
+/// (identity and naming rules of the target, what it cannot express, its
+/// size quotas); the only exception, AP412 (a serialisation bug in agentpol,
+/// not something the policy did), is left out. Warnings are left to `build`.
+/// Diagnostics two targets share (an invalid Kubernetes namespace is
+/// refused by both `k8s` and `iam`) are reported once, sorted by position.
+pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for target in Target::ALL {
+        let found = match target {
+            Target::Rego => rego::validate(input),
+            _ => generate(target, input).diagnostics,
+        };
+        for d in found {
+            if d.severity == Severity::Error
+                && d.code != rego::INTERNAL
+                && !errors.iter().any(|e| same(e, &d))
+            {
+                errors.push(d);
+            }
+        }
+    }
+    crate::diagnostics::sort(&mut errors);
+    errors
+}
+
+/// Same code, message and labels: one diagnostic raised by two targets.
+fn same(a: &Diagnostic, b: &Diagnostic) -> bool {
+    a.code == b.code && a.message == b.message && a.labels == b.labels
 }

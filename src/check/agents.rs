@@ -331,7 +331,7 @@ impl Builder {
                             s.span,
                             format!("invalid egress entry `{}`: {m}", s.value.escape_debug()),
                             "not host:port",
-                            "write `host:port`, `*.domain:port` or `10.0.0.0/8:port`",
+                            "write `host:port`, `*.domain:port`, `10.0.0.0/8:port` or `*:port` (every host on one port)",
                         ),
                     }
                 }

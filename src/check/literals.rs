@@ -50,6 +50,11 @@ pub fn parse_money(currency: &str, amount: &str) -> Result<Money, String> {
 /// `host:port`, `*.domain:port`, `1.2.3.4:port` or `10.0.0.0/8:port`.
 pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
     let (host, port) = text.rsplit_once(':').ok_or("missing `:port`")?;
+    if port == "*" {
+        return Err(format!(
+            "every port cannot be allowed at once: list the ports, e.g. `{host}:443`"
+        ));
+    }
     let port: u16 = port
         .parse()
         .map_err(|_| format!("`{port}` is not a port number"))?;
@@ -58,6 +63,15 @@ pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
     }
     if host.is_empty() {
         return Err("missing host".into());
+    }
+    // Every host on one port: every IPv4 address, which is what
+    // NetworkPolicy and the analysis (AP216) read it as.
+    if host == "*" {
+        return Ok(Endpoint {
+            host: Endpoint::ALL_HOSTS.into(),
+            port,
+            is_cidr: true,
+        });
     }
     if let Some(cidr) = parse_cidr(host) {
         return Ok(Endpoint {

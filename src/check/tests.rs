@@ -36,6 +36,12 @@ fn endpoints_are_hosts_wildcards_or_cidrs_with_ports() {
         Ok("10.1.2.3/32".into())
     );
     assert!(parse_endpoint("*.slack.com:443").is_ok());
+    // Every host on a port is the whole IPv4 block on it.
+    assert_eq!(parse_endpoint("*:443"), parse_endpoint("0.0.0.0/0:443"));
+    assert_eq!(
+        parse_endpoint("*:443").map(|e| (e.host, e.is_cidr)),
+        Ok(("0.0.0.0/0".to_string(), true))
+    );
     for bad in [
         "slack.com",
         "slack.com:0",
@@ -45,6 +51,10 @@ fn endpoints_are_hosts_wildcards_or_cidrs_with_ports() {
         "-x.com:1",
         "1.2.3:4",
         "https://x:1",
+        "*:*",
+        "*",
+        "*:0",
+        "*.*:443",
     ] {
         assert!(parse_endpoint(bad).is_err(), "{bad} should be rejected");
     }

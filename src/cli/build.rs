@@ -7,13 +7,53 @@
 
 use super::discover::{display_root, find_sets};
 use super::load;
+use agentpol::backend::rego::sign::Signing;
 use agentpol::backend::{self, Artifact, Target};
 use agentpol::diagnostics::Severity;
+use agentpol::registry::command;
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCode> {
+/// The checked `--signing-key` configuration, before anything is built.
+pub fn signing(
+    targets: &[Target],
+    key: &Path,
+    alg: &str,
+    key_id: Option<String>,
+    scope: Option<String>,
+) -> Result<Signing> {
+    if !targets.contains(&Target::Rego) {
+        return Err(miette!(
+            code = command::SIGNING_WITHOUT_REGO.as_str(),
+            help = "add --target rego (or --target all)",
+            "`--signing-key` signs the OPA bundle, but no rego target was given"
+        ));
+    }
+    let bytes = std::fs::read(key).map_err(|e| {
+        miette!(
+            code = command::INVALID_SIGNING_KEY.as_str(),
+            help = "pass the private key's PEM file (for HS256 a file holding the secret)",
+            "cannot read the signing key `{}`: {e}",
+            key.display()
+        )
+    })?;
+    Signing::new(alg, &bytes, key_id, scope).map_err(|reason| {
+        miette!(
+            code = command::INVALID_SIGNING_KEY.as_str(),
+            help = "RS256 (the default) takes an RSA private key in PEM, ES256/ES384 an EC one, HS256/HS384/HS512 a file holding the secret; choose with --signing-alg",
+            "cannot sign with `{}`: {reason}",
+            key.display()
+        )
+    })
+}
+
+pub fn build(
+    paths: &[PathBuf],
+    targets: &[Target],
+    out: &Path,
+    signing: Option<&Signing>,
+) -> Result<ExitCode> {
     let sets = find_sets(paths)?;
     let multi = sets.len() > 1;
     // (directory under `out`, artifacts)
@@ -33,17 +73,8 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
             failed = true;
             continue;
         }
-        let dir_name = set
-            .root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "policy".into());
-        let set_name = loaded
-            .compiled
-            .config
-            .name
-            .clone()
-            .unwrap_or(dir_name.clone());
+        let dir_name = super::dir_name(set);
+        let set_name = agentpol::set_name(&loaded.compiled, &dir_name);
         for &target in targets {
             let output = backend::generate(
                 target,
@@ -67,12 +98,23 @@ pub fn build(paths: &[PathBuf], targets: &[Target], out: &Path) -> Result<ExitCo
                 failed = true;
                 continue;
             }
+            let mut artifacts = output.artifacts;
+            if let (Target::Rego, Some(signing)) = (target, signing) {
+                backend::rego::sign_bundle(&mut artifacts, &set_name, signing).map_err(|e| {
+                    miette!(
+                        code = command::INVALID_SIGNING_KEY.as_str(),
+                        help = "nothing was written",
+                        "cannot sign the bundle of {}: {e}",
+                        display_root(&set.root)
+                    )
+                })?;
+            }
             let dir = if multi {
                 PathBuf::from(&dir_name).join(target.as_str())
             } else {
                 PathBuf::from(target.as_str())
             };
-            planned.push((dir, output.artifacts));
+            planned.push((dir, artifacts));
         }
         super::say(format_args!(
             "{}: built {}",

@@ -10,12 +10,13 @@ mod diff;
 mod discover;
 mod fmt;
 mod import;
+mod init;
 mod junit;
 mod lsp;
 mod report;
 mod test;
 
-use agentpol::diagnostics::render::{human, json as json_render, sarif};
+use agentpol::diagnostics::render::{gitlab, human, json as json_render, sarif};
 use agentpol::diagnostics::{Diagnostic, Severity};
 use agentpol::model::eval;
 use agentpol::registry::{self, command};
@@ -53,6 +54,8 @@ enum Format {
     Human,
     Json,
     Sarif,
+    /// GitLab's code-quality report (Code Climate JSON).
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -153,7 +156,7 @@ impl FailOn {
 enum Command {
     /// Check and analyze policy sets and report every problem and risk found.
     #[command(
-        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
+        after_help = "Examples:\n  agentpol check\n  agentpol check examples/ --format json\n  agentpol check . --format sarif > agentpol.sarif\n  agentpol check . --format gitlab > gl-code-quality-report.json\n  agentpol check --fail-on warning\n  agentpol check --list-checks\n\nExit codes: 0 clean; 1 findings at or above --fail-on (default: error, or\n`[check] fail_on` in agentpol.toml); 2 the policy does not compile or the\ninput is unusable."
     )]
     Check {
         /// Files or directories; each belongs to (or contains) policy sets marked by agentpol.toml.
@@ -197,7 +200,7 @@ enum Command {
     },
     /// Compile policy sets into enforcement artifacts, written atomically.
     #[command(
-        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/."
+        after_help = "Examples:\n  agentpol build examples/ --target rego --out out/\n  agentpol build . --target all --out generated/\n  agentpol build . --target rego --out out/ --signing-key private.pem\n\nOne policy set writes OUT/TARGET/; several write OUT/SET/TARGET/. A signed\nbundle verifies with `opa run --server --verification-key public.pem\n--bundle out/rego/bundle.tar.gz`."
     )]
     Build {
         #[arg(default_value = ".")]
@@ -206,6 +209,23 @@ enum Command {
         target: Vec<TargetArg>,
         #[arg(long)]
         out: PathBuf,
+        /// Sign the OPA bundle with this key (PEM private key; for HS* a file holding the secret), as `opa run --verification-key` checks it.
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+        /// The signature algorithm (RS256, RS384, RS512, ES256, ES384, HS256, HS384, HS512).
+        #[arg(
+            long,
+            value_name = "ALG",
+            default_value = "RS256",
+            requires = "signing_key"
+        )]
+        signing_alg: String,
+        /// The key id: the signature's `kid` header and `keyid` claim (OPA's `--verification-key-id`, which defaults to `default`).
+        #[arg(long, value_name = "ID", requires = "signing_key")]
+        signing_key_id: Option<String>,
+        /// The `scope` claim; OPA rejects the bundle unless it equals its configured scope.
+        #[arg(long, value_name = "SCOPE", requires = "signing_key")]
+        signing_scope: Option<String>,
     },
     /// Run the policy set's tests on the reference evaluator and the generated Rego and Cedar.
     #[command(
@@ -231,7 +251,7 @@ enum Command {
     },
     /// What each agent could do: tools, resources, approvals, spend ceilings, egress, AWS, findings.
     #[command(
-        after_help = "Examples:\n  agentpol report examples/procurement\n  agentpol report . --agent triage --format json --out report.json\n\nSpend ceilings are computed by the solver; every witness call is replayed\nthrough the reference evaluator."
+        after_help = "Examples:\n  agentpol report examples/procurement\n  agentpol report . --agent triage --format json --out report.json\n  agentpol report examples/procurement --format html --out procurement.html\n\nSpend ceilings are computed by the solver; every witness call is replayed\nthrough the reference evaluator."
     )]
     Report {
         /// The policy set (exactly one).
@@ -287,6 +307,18 @@ enum Command {
         /// Write nothing: print a diff per file that would change and exit 1 if any would.
         #[arg(long)]
         check: bool,
+    },
+    /// Scaffold a policy set: agentpol.toml, a starter policy, sample requests, a pre-commit config.
+    #[command(
+        after_help = "Examples:\n  agentpol init\n  agentpol init policies/ --preset table2\n\nThe result passes `agentpol check`, `eval` on each request and `test` as\nwritten. Existing files are never overwritten: if any target exists,\nnothing is written (exit code 2)."
+    )]
+    Init {
+        /// The directory of the new policy set (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The standard-library preset the starter agent applies (default: table2).
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
     },
     /// Print a shell completion script, generated from these definitions.
     #[command(
@@ -382,7 +414,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain,
             trace,
         } => eval_cmd(&paths, &request, explain, trace),
-        Command::Build { paths, target, out } => {
+        Command::Build {
+            paths,
+            target,
+            out,
+            signing_key,
+            signing_alg,
+            signing_key_id,
+            signing_scope,
+        } => {
             use agentpol::backend::Target;
             let mut targets: Vec<Target> = Vec::new();
             for t in &target {
@@ -403,7 +443,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "no target given"
                 ));
             }
-            build::build(&paths, &targets, &out)
+            let signing = match signing_key {
+                Some(key) => Some(build::signing(
+                    &targets,
+                    &key,
+                    &signing_alg,
+                    signing_key_id,
+                    signing_scope,
+                )?),
+                None => None,
+            };
+            build::build(&paths, &targets, &out, signing.as_ref())
         }
         Command::Schema {
             which: SchemaKind::Request,
@@ -459,6 +509,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Init { dir, preset } => init::run(&dir, preset.as_deref()),
     }
 }
 
@@ -493,6 +544,14 @@ pub(crate) fn load(set: &SetPaths) -> Result<Loaded> {
     Ok(Loaded { sources, compiled })
 }
 
+/// The name of a set's directory (`policy` for a root without one).
+pub(crate) fn dir_name(set: &SetPaths) -> String {
+    set.root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "policy".into())
+}
+
 fn check(
     paths: &[PathBuf],
     format: Format,
@@ -520,6 +579,8 @@ fn check(
         ));
         let mut diags = loaded.compiled.diagnostics.clone();
         let mut analyzed = false;
+        // What `build` would refuse: errors like the checker's (exit 2).
+        let mut target_errors = Vec::new();
         if !loaded.compiled.has_errors() {
             let started = std::time::Instant::now();
             let spinner = progress(format, &display_root(&set.root));
@@ -542,6 +603,9 @@ fn check(
                 }
             }
             diags.extend(analysis.diagnostics);
+            let set_name = agentpol::set_name(&loaded.compiled, &dir_name(set));
+            target_errors = agentpol::target_errors(&loaded.sources, &loaded.compiled, &set_name);
+            diags.extend(target_errors.iter().cloned());
             diags.extend(crosscheck::run(&mut loaded, set, extra)?);
             agentpol::diagnostics::sort(&mut diags);
             analyzed = true;
@@ -557,7 +621,7 @@ fn check(
                     .and_then(Severity::parse)
             })
             .unwrap_or(Severity::Error);
-        let code = if loaded.compiled.has_errors() {
+        let code = if loaded.compiled.has_errors() || !target_errors.is_empty() {
             2
         } else if diags.iter().any(|d| d.severity >= fail_on) {
             1
@@ -597,30 +661,29 @@ fn check(
                 }
                 json_sets.push(v);
             }
-            Format::Sarif => done.push((name, loaded, diags)),
+            Format::Sarif | Format::Gitlab => done.push((name, loaded, diags)),
         }
     }
+    let results: Vec<sarif::SetResults<'_>> = done
+        .iter()
+        .map(|(name, loaded, diags)| sarif::SetResults {
+            prefix: if name == "." {
+                String::new()
+            } else {
+                format!("{name}/")
+            },
+            sources: &loaded.sources,
+            diagnostics: diags,
+        })
+        .collect();
     match format {
         Format::Json => print_json(&serde_json::json!({ "sets": json_sets }))?,
-        Format::Sarif => {
-            let results: Vec<sarif::SetResults<'_>> = done
-                .iter()
-                .map(|(name, loaded, diags)| sarif::SetResults {
-                    prefix: if name == "." {
-                        String::new()
-                    } else {
-                        format!("{name}/")
-                    },
-                    sources: &loaded.sources,
-                    diagnostics: diags,
-                })
-                .collect();
-            print_json(&sarif::to_value(
-                &registry::sarif_rules(),
-                &results,
-                env!("CARGO_PKG_VERSION"),
-            ))?;
-        }
+        Format::Sarif => print_json(&sarif::to_value(
+            &registry::sarif_rules(),
+            &results,
+            env!("CARGO_PKG_VERSION"),
+        ))?,
+        Format::Gitlab => print_json(&gitlab::to_value(&results))?,
         Format::Human => {}
     }
     Ok(ExitCode::from(worst))

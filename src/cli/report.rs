@@ -1,8 +1,8 @@
-//! `agentpol report`: what each agent could do, as Markdown or JSON, written
+//! `agentpol report`: what each agent could do, as Markdown, HTML or JSON, written
 //! to standard output or atomically to `--out`.
 
 use super::{emit, single_set};
-use agentpol::report::{self, markdown};
+use agentpol::report::{self, html, markdown};
 use miette::{miette, IntoDiagnostic, Result, WrapErr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum ReportFormat {
     Md,
+    Html,
     Json,
 }
 
@@ -53,6 +54,7 @@ pub fn run(
     });
     let text = match format {
         ReportFormat::Md => markdown::render(&r),
+        ReportFormat::Html => html::render(&r),
         ReportFormat::Json => {
             let mut t = serde_json::to_string_pretty(&r).into_diagnostic()?;
             t.push('\n');

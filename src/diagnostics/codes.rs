@@ -173,7 +173,7 @@ pub const TABLE: &[CodeDoc] = &[
         code: INVALID_ENDPOINT,
         name: "invalid-endpoint",
         summary: "an endpoint is not `host:port` or `CIDR:port`",
-        explanation: "Egress entries and tool endpoints are `host:port`, `*.domain:port` or `10.0.0.0/8:port`, with a port from 1 to 65535.\n\nBad:\n    egress [\"https://slack.com\"]\n\nGood:\n    egress [\"slack.com:443\"]",
+        explanation: "Egress entries and tool endpoints are `host:port`, `*.domain:port` or `10.0.0.0/8:port`, with a port from 1 to 65535; `*:port` allows every host on that port (it is `0.0.0.0/0:port`, and AP216 warns about it). Every port at once (`*:*`, `host:*`) cannot be written: list the ports.\n\nBad:\n    egress [\"https://slack.com\"]\n\nGood:\n    egress [\"slack.com:443\"]",
     },
     CodeDoc {
         code: INVALID_CONFIG,

@@ -105,6 +105,17 @@ pub trait ChannelOracle {
 
     /// `None` when no resource name is allowed to both.
     fn overlap(&mut self, writer: (&Agent, &Tool), reader: (&Agent, &Tool)) -> Option<Overlap>;
+
+    /// Literal prefixes such that every resource name `agent` may use with
+    /// `tool` starts with one of them (an empty list: no name at all), or
+    /// `None` when nothing so narrow is known. Two endpoints whose prefixes
+    /// are pairwise incompatible (neither a prefix of the other) never
+    /// share a name, so [`ChannelOracle::overlap`] is not asked about them:
+    /// this keeps the channel search proportional to the channels found
+    /// rather than to writers × readers.
+    fn prefixes(&mut self, _agent: &Agent, _tool: &Tool) -> Option<Vec<String>> {
+        None
+    }
 }
 
 #[derive(Debug, Default)]
@@ -228,8 +239,10 @@ impl CapabilityGraph {
         }
         for (ty, ws) in &writers {
             let Some(rs) = readers.get(ty) else { continue };
+            let index = PrefixIndex::new(rs.iter().map(|r| oracle.prefixes(r.0, r.1)));
             for w in ws {
-                for r in rs {
+                let candidates = index.candidates(oracle.prefixes(w.0, w.1).as_deref());
+                for r in candidates.into_iter().filter_map(|i| rs.get(i)) {
                     let Some(overlap) = oracle.overlap(*w, *r) else {
                         continue;
                     };
@@ -442,4 +455,66 @@ fn dot_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Readers of one resource type indexed by the literal prefixes of the names
+/// they may use (see [`ChannelOracle::prefixes`]).
+struct PrefixIndex {
+    by_prefix: BTreeMap<String, Vec<usize>>,
+    /// Readers with no known prefix: candidates for every writer.
+    any: Vec<usize>,
+    len: usize,
+}
+
+impl PrefixIndex {
+    fn new(readers: impl Iterator<Item = Option<Vec<String>>>) -> PrefixIndex {
+        let mut index = PrefixIndex {
+            by_prefix: BTreeMap::new(),
+            any: Vec::new(),
+            len: 0,
+        };
+        for (i, prefixes) in readers.enumerate() {
+            index.len = i + 1;
+            match prefixes {
+                None => index.any.push(i),
+                Some(ps) => {
+                    for p in ps {
+                        index.by_prefix.entry(p).or_default().push(i);
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The readers a writer with these prefixes may share a name with, in
+    /// reader order: those with a prefix that extends one of the writer's or
+    /// that one of the writer's extends.
+    fn candidates(&self, writer: Option<&[String]>) -> Vec<usize> {
+        let Some(prefixes) = writer else {
+            return (0..self.len).collect();
+        };
+        let mut out = self.any.clone();
+        for p in prefixes {
+            let shorter = p
+                .char_indices()
+                .map(|(i, _)| &p[..i])
+                .chain(std::iter::once(p.as_str()));
+            for q in shorter {
+                if let Some(rs) = self.by_prefix.get(q) {
+                    out.extend(rs);
+                }
+            }
+            let longer = self
+                .by_prefix
+                .range::<str, _>((std::ops::Bound::Excluded(p.as_str()), std::ops::Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(p.as_str()));
+            for (_, rs) in longer {
+                out.extend(rs);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }

@@ -197,6 +197,14 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The block `*:PORT` (every host on a port) is read as.
+    pub const ALL_HOSTS: &'static str = "0.0.0.0/0";
+
+    /// Every IPv4 address on the port (`*:PORT` or `0.0.0.0/0:PORT`).
+    pub fn is_all_hosts(&self) -> bool {
+        self.is_cidr && self.host == Self::ALL_HOSTS
+    }
+
     pub fn display(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }

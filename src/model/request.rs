@@ -160,15 +160,28 @@ fn string_field(obj: &Map<String, Value>, key: &str) -> Result<String, String> {
 }
 
 /// The JSON Schema (draft 2020-12) of a request, printed by `agentpol schema request`.
+///
+/// Integers carry their 64-bit range. How an integer is written is beyond
+/// JSON Schema (its `integer` accepts `50000.0`), so the descriptions say
+/// it: digits with an optional `-`, no fraction, exponent or `-0`, as
+/// `decide`, the generated Rego and the Cedar mapping all require.
 pub fn schema() -> Value {
+    const WRITTEN: &str = "written as JSON digits with an optional leading `-`: no fraction, no exponent, no `-0` (`50000.0`, `5e4` and `-0` are refused)";
     let money = json!({
         "type": "object",
         "required": ["minor", "currency"],
         "additionalProperties": false,
         "properties": {
-            "minor": {"type": "integer", "description": "amount in minor units (cents)"},
+            "minor": {
+                "type": "integer", "minimum": 0, "maximum": i64::MAX,
+                "description": format!("amount in minor units (cents), {WRITTEN}")
+            },
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}
         }
+    });
+    let int = json!({
+        "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX,
+        "description": format!("a signed 64-bit integer, {WRITTEN}")
     });
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -187,10 +200,10 @@ pub fn schema() -> Value {
                 "additionalProperties": {
                     "anyOf": [
                         {"type": "string"},
-                        {"type": "integer"},
+                        {"$ref": "#/$defs/int"},
                         {"type": "boolean"},
                         {"$ref": "#/$defs/money"},
-                        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}
+                        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/int"}]}}
                     ]
                 }
             },
@@ -215,12 +228,15 @@ pub fn schema() -> Value {
                     "calls": {
                         "type": "object",
                         "description": "calls of this tool already made by this agent: `session`, or per window such as `1h`",
-                        "additionalProperties": {"type": "integer", "minimum": 0}
+                        "additionalProperties": {
+                            "type": "integer", "minimum": 0, "maximum": i64::MAX,
+                            "description": format!("a count, {WRITTEN}")
+                        }
                     },
                     "spent": {"$ref": "#/$defs/money", "description": "amount already spent this session"}
                 }
             }
         },
-        "$defs": {"money": money}
+        "$defs": {"money": money, "int": int}
     })
 }

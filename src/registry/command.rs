@@ -22,6 +22,10 @@ pub const UNKNOWN_AGENT: Code = Code::new("AP540", E);
 pub const CANNOT_WRITE: Code = Code::new("AP541", E);
 pub const INVALID_DIFF: Code = Code::new("AP542", E);
 pub const GIT_FAILED: Code = Code::new("AP543", E);
+pub const INIT_WOULD_OVERWRITE: Code = Code::new("AP550", E);
+pub const UNKNOWN_PRESET: Code = Code::new("AP551", E);
+pub const INVALID_SIGNING_KEY: Code = Code::new("AP552", E);
+pub const SIGNING_WITHOUT_REGO: Code = Code::new("AP553", E);
 
 pub const CODES: &[CodeDoc] = &[
     CodeDoc {
@@ -70,7 +74,7 @@ pub const CODES: &[CodeDoc] = &[
         code: NOT_A_DIRECTORY,
         name: "not-a-directory",
         summary: "a path that must be a directory is not one",
-        explanation: "`check --infra DIR` reads every IAM policy JSON and Kubernetes YAML file below DIR; pass the folder that holds them.",
+        explanation: "`check --infra DIR` reads every IAM policy JSON and Kubernetes YAML file below DIR; pass the folder that holds them. `init DIR` creates the policy set in DIR (made if missing), so DIR cannot be an existing file.",
     },
     CodeDoc {
         code: INVALID_IMPORT,
@@ -107,5 +111,29 @@ pub const CODES: &[CodeDoc] = &[
         name: "diff-git-failed",
         summary: "`agentpol diff --base` cannot read the revision from git",
         explanation: "The base side is extracted with `git archive REV -- PATH`: `git` must be on PATH, PATH must be inside a git work tree, REV must name a commit (`git rev-parse REV`), and the policy set must exist at that revision.",
+    },
+    CodeDoc {
+        code: INIT_WOULD_OVERWRITE,
+        name: "init-would-overwrite",
+        summary: "`agentpol init` would overwrite an existing file",
+        explanation: "`agentpol init DIR` writes `agentpol.toml`, `policy.agentpol`, `.pre-commit-config.yaml` and sample requests under `requests/`, and never replaces a file that exists: when any of them is there (or a file stands where the `requests/` folder goes), it writes nothing and names them. Run it in a new or empty directory, or move those files away first.",
+    },
+    CodeDoc {
+        code: UNKNOWN_PRESET,
+        name: "unknown-init-preset",
+        summary: "`agentpol init --preset` names a preset it has no starter for",
+        explanation: "Each starter applies one preset of the standard library (`use std.presets.NAME`) and comes with sample requests written against its gates. The help line lists the presets `init` knows; without `--preset` it uses `table2`, the essay's reference checklist.",
+    },
+    CodeDoc {
+        code: INVALID_SIGNING_KEY,
+        name: "invalid-signing-key",
+        summary: "the bundle signing key cannot be read or does not fit the algorithm",
+        explanation: "`agentpol build --target rego --signing-key FILE` signs the OPA bundle as `opa build --signing-key` does. For `RS256`/`RS384`/`RS512` (the default is `RS256`) FILE is an RSA private key in PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`); for `ES256`/`ES384` an EC private key in PEM (PKCS#8 `BEGIN PRIVATE KEY`; a SEC1 `BEGIN EC PRIVATE KEY` converts with `openssl pkcs8 -topk8 -nocrypt`); for `HS256`/`HS384`/`HS512` FILE holds the shared secret (its bytes, as OPA reads `--verification-key` for HMAC). OPA verifies with the public key (or the secret): `opa run --server --verification-key public.pem --bundle bundle.tar.gz`, adding `--signing-alg ALG` for an algorithm other than RS256.",
+    },
+    CodeDoc {
+        code: SIGNING_WITHOUT_REGO,
+        name: "signing-without-rego",
+        summary: "`--signing-key` was given without the rego target",
+        explanation: "Only the OPA bundle (`--target rego`, `bundle.tar.gz`) carries a signature; the other targets are loaded by systems with their own integrity controls. Add `--target rego` or `--target all`, or leave out `--signing-key`.",
     },
 ];

@@ -45,7 +45,7 @@ pub(super) fn build(input: &Input<'_>, facts: &Facts<'_>, agent: &Agent) -> Agen
         tools,
         graph: graph::Graph::default(),
     };
-    report.graph = graph::build(model, &report);
+    report.graph = graph::build(&report, &facts.reach.channels);
     report.summary = summary(&report);
     report
 }
@@ -435,6 +435,7 @@ fn concerns(d: &Diagnostic, agent: &Agent) -> bool {
 fn settings(agent: &Agent) -> Settings {
     Settings {
         credentials_ttl: agent.credential_ttl.map(format_duration),
+        budget_per_session: agent.budget.as_ref().map(|m| m.display()),
         memory: match agent.memory {
             Memory::None => "none",
             Memory::ReadOnly => "read_only",

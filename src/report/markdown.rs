@@ -90,9 +90,15 @@ fn mermaid(g: &graph::Graph, out: &mut String) {
             "agent" => ("([", "])"),
             "source" => ("[/", "/]"),
             "peer" => ("((", "))"),
+            "resource" => ("[(", ")]"),
             _ => ("[", "]"),
         };
-        let gate = if n.gated { " 🔒 approval" } else { "" };
+        // `<br/>` is Mermaid's line break, added after escaping.
+        let gate = n
+            .gate
+            .as_deref()
+            .map(|g| format!("<br/>🔒 {}", label(g)))
+            .unwrap_or_default();
         let _ = writeln!(out, "  {}{open}\"{}{gate}\"{close}", n.id, label(&n.label));
     }
     for e in &g.edges {
@@ -399,8 +405,9 @@ fn settings(a: &AgentReport, out: &mut String) {
     out.push_str("### Settings\n\n");
     let _ = writeln!(
         out,
-        "- credentials: {}\n- memory: {}\n- audit: {}{}\n- justification required: {}\n- presets: {}\n",
+        "- credentials: {}\n- spend budget: {}\n- memory: {}\n- audit: {}{}\n- justification required: {}\n- presets: {}\n",
         s.credentials_ttl.as_deref().map(md_code).unwrap_or_else(|| "no lifetime declared".into()),
+        s.budget_per_session.as_deref().map(|b| format!("{b} per session")).unwrap_or_else(|| "none declared".into()),
         s.memory,
         list(&s.audit_fields, "nothing"),
         if s.tamper_evident { ", tamper-evident" } else { "" },

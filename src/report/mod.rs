@@ -10,7 +10,10 @@
 mod agent;
 pub mod diff;
 pub mod graph;
+pub mod html;
+mod layout;
 pub mod markdown;
+mod svg;
 mod words;
 
 use crate::analysis::reach::{ChannelReach, Exists};
@@ -184,6 +187,8 @@ pub struct FindingReport {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Settings {
     pub credentials_ttl: Option<String>,
+    /// The spend budget per session (`USD 5000.00`), if any.
+    pub budget_per_session: Option<String>,
     pub memory: String,
     pub audit_fields: Vec<String>,
     pub tamper_evident: bool,

@@ -4,7 +4,7 @@
 //! validation, determinism, snapshots and the documented worked example.
 
 mod cases;
-mod harness;
+pub mod harness;
 mod laws;
 
 use agentpol::model::eval::decide_json;

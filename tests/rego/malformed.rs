@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 /// A policy where the requests below are allowed when well formed.
-const POLICY: &str = r#"
+pub(super) const POLICY: &str = r#"
 tool t.call {
   arg name: string
   arg n: int
@@ -30,7 +30,7 @@ agent bot {
 }
 "#;
 
-fn valid() -> Value {
+pub(super) fn valid() -> Value {
     json!({
         "agent": "bot",
         "tool": "t.call",
@@ -53,7 +53,7 @@ fn valid() -> Value {
 /// integers. Integral floats such as `1.0` are left out: the reference
 /// rejects them by their text, which OPA sees but regorus does not (see the
 /// backend's documentation).
-fn junk() -> Vec<Value> {
+pub(super) fn junk() -> Vec<Value> {
     let big: Value = serde_json::from_str("9223372036854775808").unwrap();
     let small: Value = serde_json::from_str("-9223372036854775809").unwrap();
     let huge: Value = serde_json::from_str("1e300").unwrap();
@@ -83,7 +83,7 @@ fn junk() -> Vec<Value> {
 }
 
 /// Every path to a node of `v`, in a fixed order.
-fn paths(v: &Value, prefix: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+pub(super) fn paths(v: &Value, prefix: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
     out.push(prefix.clone());
     match v {
         Value::Object(m) => {
@@ -112,14 +112,14 @@ fn node<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
 }
 
 #[derive(Debug, Clone)]
-enum Mutation {
+pub(super) enum Mutation {
     Remove,
     Replace(Value),
     AddField(String, Value),
 }
 
 /// Applies a mutation at `path`; `None` when it does not apply there.
-fn mutate(v: &Value, path: &[Value], m: &Mutation) -> Option<Value> {
+pub(super) fn mutate(v: &Value, path: &[Value], m: &Mutation) -> Option<Value> {
     let mut out = v.clone();
     match m {
         Mutation::Replace(j) => *node(&mut out, path) = j.clone(),

@@ -7,6 +7,7 @@ mod differential;
 mod examples;
 mod hostile;
 mod malformed;
+mod opa;
 mod synthetic;
 
 use agentpol::backend::{self, Artifact, Target};

@@ -3,6 +3,9 @@
 //! ceilings of the procurement example against a hand computation, and
 //! explanations of one request of each decision kind.
 
+mod browser;
+mod html;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

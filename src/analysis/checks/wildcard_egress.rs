@@ -1,7 +1,8 @@
 //! ## What it does
 //! Finds egress allowlist entries that open more of the network than an
 //! agent can need: wildcards over a whole top-level domain (`*.com`) and
-//! large address blocks (a /8 or wider, including `0.0.0.0/0`) are
+//! large address blocks (a /8 or wider, including `0.0.0.0/0` and its
+//! spelling `*:PORT`, every host on a port) are
 //! warnings; subdomain wildcards such as `*.example.com` are informational.
 //!
 //! ## Why it matters
@@ -83,14 +84,28 @@ fn breadth(e: &Endpoint) -> Option<Severity> {
 
 fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
     let (agent, e) = (f.agent, f.entry);
-    let d = CHECK
+    let all_hosts = e.is_all_hosts();
+    // The entry as written: `*:443` is read as `0.0.0.0/0:443`.
+    let written = format!("*:{}", e.port);
+    let span = match cx.find_in_agent(agent, &e.display()) {
+        s if s == agent.span && all_hosts => cx.find_in_agent(agent, &written),
+        s => s,
+    };
+    let mut d = CHECK
         .diag(format!(
             "agent `{}` may connect to `{}`",
             agent.name,
             e.display()
         ))
         .with_severity(f.severity)
-        .primary(cx.find_in_agent(agent, &e.display()), "wildcard egress")
+        .primary(span, "wildcard egress")
         .help("list the exact hosts (and ports) the agent's tools use");
+    if all_hosts {
+        d = d.note(format!(
+            "`{written}` and `{}` both allow every IPv4 address on port {}",
+            e.display(),
+            e.port
+        ));
+    }
     Report::new([agent.name.as_str()], d)
 }

@@ -1,5 +1,6 @@
 //! The OPA bundle: `bundle.tar.gz` holding `.manifest`, `agentpol/policy.rego`
-//! and `data.json`, ready to serve to a fleet of OPA servers.
+//! and `data.json` (and `.signatures.json` when signed), ready to serve to a
+//! fleet of OPA servers.
 //!
 //! Byte-identical across runs and machines: entries in a fixed order, ustar
 //! headers with mtime 0, uid/gid 0, no user or group names and mode 0644, a
@@ -65,20 +66,33 @@ pub fn manifest(policy: &str, data: &str, set_name: &str) -> serde_json::Result<
     Ok(text)
 }
 
-/// The gzipped tarball.
-pub fn tarball(policy: &str, data: &str, set_name: &str) -> std::io::Result<Vec<u8>> {
+/// The gzipped tarball; with `signing`, `.signatures.json` first (see
+/// [`sign`](super::sign)), covering every other file.
+pub fn tarball(
+    policy: &str,
+    data: &str,
+    set_name: &str,
+    signing: Option<&super::sign::Signing>,
+) -> std::io::Result<Vec<u8>> {
     let manifest = manifest(policy, data, set_name).map_err(std::io::Error::other)?;
+    let mut files = vec![
+        (".manifest", manifest.as_str()),
+        ("agentpol/policy.rego", policy),
+        ("data.json", data),
+    ];
+    let signatures;
+    if let Some(signing) = signing {
+        let listed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_bytes())).collect();
+        signatures = signing.signatures(&listed).map_err(std::io::Error::other)?;
+        files.insert(0, (".signatures.json", signatures.as_str()));
+    }
     let gz = flate2::GzBuilder::new()
         .mtime(0)
         .operating_system(255)
         .write(Vec::new(), flate2::Compression::best());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
-    for (path, body) in [
-        (".manifest", manifest.as_str()),
-        ("agentpol/policy.rego", policy),
-        ("data.json", data),
-    ] {
+    for (path, body) in files {
         let mut header = tar::Header::new_ustar();
         header.set_path(path)?;
         header.set_size(body.len() as u64);

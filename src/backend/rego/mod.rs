@@ -73,7 +73,8 @@
 //!
 //! The bundle (`bundle.rs`) holds `.manifest` (single root `agentpol`,
 //! `rego_version` 1, a revision hashed from the content),
-//! `agentpol/policy.rego` and `data.json`.
+//! `agentpol/policy.rego` and `data.json`; signed (`sign.rs`,
+//! `build --signing-key`), also `.signatures.json` as OPA verifies it.
 
 mod bundle;
 pub mod conditions;
@@ -81,8 +82,9 @@ pub mod data;
 mod diag;
 mod examples;
 pub mod printer;
+pub mod sign;
 
-pub use diag::{CODES, CONDITION_TOO_DEEP, UNSUPPORTED_TYPE};
+pub use diag::{CODES, CONDITION_TOO_DEEP, INTERNAL, UNSUPPORTED_TYPE};
 
 use super::{Artifact, Input, Output};
 use crate::diagnostics::Diagnostic;
@@ -109,11 +111,17 @@ pub fn generate(input: &Input<'_>) -> Output {
     }
 }
 
+/// What the Rego target refuses, without serialising or packing anything:
+/// every refusal is raised while building the data document.
+pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
+    data::build(input).err().unwrap_or_default()
+}
+
 fn build(input: &Input<'_>) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let doc = data::build(input)?;
     let data_json = printer::json(&serde_json::to_value(&doc).map_err(internal)?);
     let tests = examples::render(&examples::examples(input.model));
-    let tarball = bundle::tarball(POLICY, &data_json, input.set_name).map_err(internal)?;
+    let tarball = bundle::tarball(POLICY, &data_json, input.set_name, None).map_err(internal)?;
     Ok(vec![
         Artifact::text("README.md", README),
         Artifact {
@@ -124,6 +132,29 @@ fn build(input: &Input<'_>) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
         Artifact::text("policy.rego", POLICY),
         Artifact::text("policy_test.rego", tests),
     ])
+}
+
+/// Replaces the unsigned `bundle.tar.gz` among `artifacts` (from
+/// [`generate`]) with one signed by `signing`. The error is a sentence.
+pub fn sign_bundle(
+    artifacts: &mut [Artifact],
+    set_name: &str,
+    signing: &sign::Signing,
+) -> Result<(), String> {
+    let data = artifacts
+        .iter()
+        .find(|a| a.path == "data.json")
+        .map(|a| String::from_utf8_lossy(&a.contents).into_owned())
+        .ok_or("the rego target produced no data.json")?;
+    let signed =
+        bundle::tarball(POLICY, &data, set_name, Some(signing)).map_err(|e| e.to_string())?;
+    match artifacts.iter_mut().find(|a| a.path == "bundle.tar.gz") {
+        Some(a) => {
+            a.contents = signed;
+            Ok(())
+        }
+        None => Err("the rego target produced no bundle.tar.gz".into()),
+    }
 }
 
 /// Serializing in memory cannot fail for these types; if it ever does, the

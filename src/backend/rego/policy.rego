@@ -164,6 +164,7 @@ envelope_ok if {
 		n >= 0
 	}
 	not bad_spent(c)
+	not malformed_context
 }
 
 bad_spent(c) if {
@@ -275,6 +276,18 @@ envelope_errors contains "`context.spent` must be {\"minor\": integer >= 0, \"cu
 	not is_money(v)
 }
 
+envelope_errors contains "call counters must be non-negative integers" if {
+	some p in malformed_numbers
+	count(p) == 3
+	p[0] == "context"
+	p[1] == "calls"
+}
+
+envelope_errors contains "`context.spent` must be {\"minor\": integer >= 0, \"currency\": string}" if {
+	some p in malformed_numbers
+	p == ["context", "spent", "minor"]
+}
+
 envelope_errors contains "`context.spent` must not be negative" if {
 	v := ctx.spent
 	is_money(v)
@@ -292,16 +305,44 @@ counter(n) if {
 	n >= 0
 }
 
-# A JSON integer that fits in 64 signed bits. Rego compares numbers by value,
-# so the text is checked as well: `1.0`, `1e2` and `-0` are not integers in
-# the request format. (OPA keeps a number's text; an engine that does not,
-# such as regorus, cannot tell `1.0` from `1` and accepts it by value.)
+# A number that is a 64-bit signed integer by value. Every test of a number
+# made by a function (this one, `counter`, `is_money`, the argument checks)
+# depends on its value only, never on its text: OPA memoizes a function's
+# result by the value of its arguments within one query, and `50000.0`
+# equals `50000` in value, so a text test inside a function would give
+# `50000.0` the answer computed for an earlier `50000` of the same request.
+# How a number is written is checked once, by `malformed_numbers`.
 is_int(x) if {
 	is_number(x)
 	x >= -9223372036854775808
 	x <= 9223372036854775807
-	json.marshal(x) == format_int(x, 10)
+	floor(x) == x
 }
+
+# The paths of the request's numbers that are not written as the request
+# format writes integers: digits with an optional leading `-`, no fraction,
+# no exponent, no `-0` (`50000.0`, `5e4`, `-0` and `-0.0` are malformed;
+# numbers beyond 64 bits fail `is_int` by value). No request field holds
+# any other number, so a malformed number anywhere is an invalid request
+# (under `context`) or invalid arguments (under `args`). The text is tested
+# by `integer_text`, a function of a string, whose memoized results cannot
+# be shared between numbers of equal value. (OPA keeps a number's text; an
+# engine that does not, such as regorus, prints `50000.0` as `50000` and
+# accepts it.)
+malformed_numbers contains path if {
+	walk(input, [path, x])
+	is_number(x)
+	not integer_text(json.marshal(x))
+}
+
+integer_text(s) if regex.match(`^(0|-?[1-9][0-9]*)$`, s)
+
+malformed_context if {
+	some p in malformed_numbers
+	p[0] == "context"
+}
+
+malformed_args := {p[1] | some p in malformed_numbers; count(p) > 1; p[0] == "args"}
 
 # `{"minor": integer, "currency": string}` and nothing else.
 is_money(v) if {
@@ -332,6 +373,7 @@ args_ok if {
 	every r in t.refine {
 		not refine_bad(a, r)
 	}
+	count(malformed_args) == 0
 }
 
 arg_problems := {"unknown": unknown, "missing": missing, "invalid": missing | mistyped} if {
@@ -341,7 +383,7 @@ arg_problems := {"unknown": unknown, "missing": missing, "invalid": missing | mi
 	keys := object.keys(a)
 	unknown := {k | some k in keys; not specs[k]}
 	missing := {k | some k in t.required; not k in keys}
-	mistyped := {k | some k, v in a; type_name(v) != t.types[k]} | {r[0] | some r in t.refine; refine_bad(a, r)}
+	mistyped := ({k | some k, v in a; type_name(v) != t.types[k]} | {r[0] | some r in t.refine; refine_bad(a, r)}) | {k | some k in malformed_args; specs[k]}
 }
 
 refine_bad(a, [k, check, parameter]) if {

@@ -80,7 +80,11 @@ fn analyze(job: Job) -> Done {
     let diagnostics = if compiled.has_errors() {
         Vec::new()
     } else {
-        agentpol::analyze(&sources, &compiled).diagnostics
+        // As `check` does: the analysis, then what `build` would refuse.
+        let mut d = agentpol::analyze(&sources, &compiled).diagnostics;
+        let set_name = agentpol::set_name(&compiled, "policy");
+        d.extend(agentpol::target_errors(&sources, &compiled, &set_name));
+        d
     };
     Done {
         key: job.key,

@@ -2,6 +2,7 @@
 //! renderer uses codespan-reporting because one diagnostic may label several
 //! files (a user policy and the stdlib tool it uses).
 
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
