@@ -32,8 +32,8 @@ use crate::analysis::witness::{Expect, State, Step, Witness};
 use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::graph::{Channel, Overlap};
-use std::collections::BTreeMap;
 use crate::model::{Agent, Memory, Tool};
+use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
     code: Code::new("AP214", Severity::Error),
