@@ -182,6 +182,24 @@ fn a_widened_channel_glob_names_the_new_channels_with_witnesses() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// An approval dropped for one channel is reported on that channel only;
+/// the gate kept on `#exec-*` gives no delta.
+#[test]
+fn an_approval_removed_for_one_instance_names_that_instance() {
+    let case = "approval_per_instance";
+    let d = diff_json(case);
+    assert_eq!(
+        deltas(&d, "poster"),
+        vec![t(
+            "approval_removed",
+            "slack.post_message",
+            "slack.channel \"#eng-triage\""
+        )]
+    );
+    assert_eq!(d["widened"], true);
+    assert_eq!(witnesses_replay(case, &d), 1);
+}
+
 #[test]
 fn removed_approval_raised_cap_and_new_agent_are_reported_exactly() {
     let d = diff_json("removed_approval");
