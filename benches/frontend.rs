@@ -1,5 +1,5 @@
 //! Front-end cost (parse, resolve, check) and reference decision latency on
-//! synthetic policy sets of growing size.
+//! synthetic organisations (`agentpol::synth::Org`) of growing size.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -7,7 +7,7 @@ fn frontend(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile");
     group.sample_size(10);
     for (agents, grants) in [(10, 10), (100, 20), (500, 20)] {
-        let text = agentpol::synth::policy(agents, grants);
+        let text = agentpol::synth::Org::new(agents, grants).policy();
         group.bench_with_input(
             BenchmarkId::from_parameter(agents * grants),
             &text,
@@ -26,9 +26,9 @@ fn frontend(c: &mut Criterion) {
 fn decide(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide");
     for (agents, grants) in [(10, 10), (100, 20), (500, 20)] {
-        let (_, compiled) =
-            agentpol::compile_str(&[("synth.agentpol", &agentpol::synth::policy(agents, grants))]);
-        let req = agentpol::synth::request(agents / 2, 1, grants);
+        let org = agentpol::synth::Org::new(agents, grants);
+        let (_, compiled) = agentpol::compile_str(&[("synth.agentpol", &org.policy())]);
+        let req = org.request(agents / 2, 1);
         group.bench_with_input(
             BenchmarkId::from_parameter(agents * grants),
             &req,

@@ -12,6 +12,11 @@
 //! limits, budgets, presets, sanitizers and typed extraction, and the set
 //! has untrusted sources, privileged sinks and spend.
 //!
+//! Sharing stays inside a team, so the number of shared channels grows
+//! linearly with the organisation: one agent allowed to post to every
+//! team's channel (`channel like "#*"`) would add a channel to every
+//! reader, and the channel relation would grow with writers × readers.
+//!
 //! The same `Org` always gives the same text: the variation comes from a
 //! seeded xorshift generator, not from the environment. It is a benchmark
 //! and test helper, not part of the library's API.
@@ -176,7 +181,7 @@ impl Org {
             ["support", "eng", "finance", "ops"][team % 4]
         );
         s.push_str("  credentials ttl 15m\n  audit [prompt, tool_call, result]\n");
-        if a % 2 == 0 {
+        if a.is_multiple_of(2) {
             s.push_str("  apply acme.baseline\n");
         }
         if self.tools > 12 {
@@ -215,14 +220,38 @@ impl Org {
     /// Agent `a`'s grant of tool `t`: drawn from a generator seeded by both,
     /// so it does not depend on the order grants are generated in.
     fn grant(&self, a: usize, t: usize) -> Grant {
-        let mut r = Rng(
-            (self.seed ^ (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (t as u64) << 40) | 1,
-        );
+        let mut r = Rng((self.seed
+            ^ (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (t as u64) << 40)
+            | 1);
         for _ in 0..3 {
             r.next();
         }
         let team = a / TEAM;
         let k = r.below(9);
+        // The last member of each team reads untrusted tools only through
+        // typed extraction: untrusted content reaches it only from the team
+        // (shared queues, delegation), the cross-agent case.
+        if a % TEAM == TEAM - 1 {
+            let extract = match t % FAMILIES.len() {
+                1 => Some(json!({"channel": format!("#team{team}-x")})),
+                3 => Some(json!({"queue": format!("T{team}-{k}")})),
+                14 => Some(json!({"url": "https://example.com/"})),
+                15 => Some(json!({"folder": "inbox"})),
+                _ => None,
+            };
+            if let Some(args) = extract {
+                let arg = args
+                    .as_object()
+                    .and_then(|o| o.keys().next().cloned())
+                    .unwrap_or_default();
+                let value = args[&arg].as_str().unwrap_or_default().to_string();
+                return Grant {
+                    rule: format!(" extract enum where {arg} == \"{value}\""),
+                    args,
+                };
+            }
+        }
         let (rule, args) = match t % FAMILIES.len() {
             0 => match r.below(3) {
                 0 => (
@@ -234,7 +263,7 @@ impl Org {
                     json!({"channel": format!("#team{team}-a"), "text": "hi"}),
                 ),
                 _ => (
-                    " where channel like \"#*\" and not resource.external".to_string(),
+                    format!(" where channel like \"#team{team}-*\" and not resource.external"),
                     json!({"channel": format!("#team{team}-y"), "text": "hi"}),
                 ),
             },
@@ -350,7 +379,8 @@ impl Org {
     }
 
     /// A request of agent `a` for tool `t` (modulo the catalog) that its
-    /// grant allows without approval, with the counters a runtime sends.
+    /// grant permits — allowed, except where the grant always asks for an
+    /// approval (`repo.merge`) — with the counters a runtime sends.
     pub fn request(&self, a: usize, t: usize) -> Value {
         let a = a % self.agents.max(1);
         let t = t % self.tools.max(1);

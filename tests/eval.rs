@@ -305,12 +305,13 @@ agent reader { allow doc.read where resource.sensitivity <= "confidential" }
 
 #[test]
 fn synthetic_policies_compile_and_their_requests_are_allowed() {
-    let text = agentpol::synth::policy(5, 8);
+    let org = agentpol::synth::Org::new(5, 40);
+    let text = org.policy();
     let (_, compiled) = compile_ok(&[("synth.agentpol", &text)]);
     for a in 0..5 {
-        for g in 0..8 {
-            let d = decide_json(&compiled.model, &agentpol::synth::request(a, g, 8));
-            assert_ne!(d.decision, Outcome::Deny, "{a}/{g}: {:?}", d.reasons);
+        for t in 0..40 {
+            let d = decide_json(&compiled.model, &org.request(a, t));
+            assert_ne!(d.decision, Outcome::Deny, "{a}/{t}: {:?}", d.reasons);
         }
     }
 }

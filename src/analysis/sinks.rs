@@ -145,3 +145,79 @@ pub fn exposures<'m, R: Clone>(
     }
     out
 }
+
+/// One agent, what reaches it, and every sink of the kind it can call
+/// without approval: flow checks report one finding per risk, listing all
+/// its sinks, not one finding per sink.
+#[derive(Debug, Clone)]
+pub struct Exposed<'m, R> {
+    pub agent: &'m Agent,
+    pub reach: R,
+    /// The first sink, in tool-name order.
+    pub sink: FreeCall<'m>,
+    /// The other sinks, in tool-name order.
+    pub more: Vec<FreeCall<'m>>,
+}
+
+impl<'m, R> Exposed<'m, R> {
+    /// Every sink, the first one first.
+    pub fn sinks(&self) -> impl Iterator<Item = &FreeCall<'m>> {
+        std::iter::once(&self.sink).chain(&self.more)
+    }
+}
+
+/// [`exposures`], grouped by agent (in the same order).
+pub fn exposed<'m, R: Clone>(
+    cx: &mut Cx<'m>,
+    sink: Sink,
+    reach: impl FnMut(&'m Agent) -> Option<R>,
+) -> Vec<Exposed<'m, R>> {
+    let mut out: Vec<Exposed<'m, R>> = Vec::new();
+    for e in exposures(cx, sink, reach) {
+        match out.last_mut() {
+            Some(last) if std::ptr::eq(last.agent, e.agent) => last.more.push(e.sink),
+            _ => out.push(Exposed {
+                agent: e.agent,
+                reach: e.reach,
+                sink: e.sink,
+                more: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// The witness JSON of a grouped finding: `witness`'s calls are the
+/// reaching calls followed by one call per sink (`first_sink` is the index
+/// of the first); with more than one sink, `sinks` lists each sink tool with
+/// its witness call.
+pub fn grouped_witness<R>(
+    witness: &super::Witness,
+    first_sink: usize,
+    exposed: &Exposed<'_, R>,
+) -> serde_json::Value {
+    let mut json = witness.json();
+    if !exposed.more.is_empty() {
+        let list: Vec<serde_json::Value> = exposed
+            .sinks()
+            .zip(witness.calls.iter().skip(first_sink))
+            .map(|(s, c)| serde_json::json!({"tool": s.tool.name, "call": c}))
+            .collect();
+        if let Some(o) = json.as_object_mut() {
+            o.insert("sinks".into(), serde_json::Value::Array(list));
+        }
+    }
+    json
+}
+
+/// `` `a`, `b` and `c` ``: the sink tools for a message.
+pub fn tool_list<R>(exposed: &Exposed<'_, R>) -> String {
+    let names: Vec<String> = exposed
+        .sinks()
+        .map(|s| format!("`{}`", s.tool.name))
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}

@@ -22,7 +22,7 @@
 //! step's `span` (file id and byte range) by a file, line and column.
 
 use super::smt::Assignment;
-use crate::model::{Agent, Model, Outcome, Tool};
+use crate::model::{Agent, Model, Outcome, Tool, Window};
 use crate::source::Span;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -125,8 +125,11 @@ impl Expect {
     }
 }
 
-/// Session state before a call: calls of this tool already made and the
-/// amount the agent has already spent.
+/// Session state before a call: calls of this tool already made in the
+/// session and the amount the agent has already spent. A witness spaces its
+/// calls at least one window apart, so a counter for a window shorter than
+/// the session (`limit t 1 per 1h`) is 0: only session limits bound what a
+/// session can do.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct State {
     pub calls: u64,
@@ -147,7 +150,11 @@ pub fn request(agent: &Agent, tool: &Tool, a: &Assignment, state: State) -> Valu
     let mut context = Map::new();
     let mut calls = Map::new();
     for l in agent.limits.iter().filter(|l| l.tool == tool.name) {
-        calls.insert(l.window.key(), json!(state.calls));
+        let made = match l.window {
+            Window::Session => state.calls,
+            Window::Seconds(_) => 0,
+        };
+        calls.insert(l.window.key(), json!(made));
     }
     if !calls.is_empty() {
         context.insert("calls".into(), Value::Object(calls));

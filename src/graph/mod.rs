@@ -507,7 +507,10 @@ impl PrefixIndex {
             }
             let longer = self
                 .by_prefix
-                .range::<str, _>((std::ops::Bound::Excluded(p.as_str()), std::ops::Bound::Unbounded))
+                .range::<str, _>((
+                    std::ops::Bound::Excluded(p.as_str()),
+                    std::ops::Bound::Unbounded,
+                ))
                 .take_while(|(k, _)| k.starts_with(p.as_str()));
             for (_, rs) in longer {
                 out.extend(rs);

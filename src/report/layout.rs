@@ -144,18 +144,21 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[(usize, usize)], label_widths: &[f6
     ];
     let mut parallel: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     for (i, chain) in chains.iter().enumerate() {
-        let mut points: Vec<(f64, f64)> = chain
-            .iter()
-            .map(|&v| {
-                let (x, y) = pos[v];
-                (x + verts[v].w / 2.0, y + verts[v].h / 2.0)
-            })
-            .collect();
-        // Attach the ends to the sides of the boxes.
-        if let (Some(&a), Some(&b)) = (chain.first(), chain.last()) {
-            points[0].0 += verts[a].w / 2.0;
-            let last = points.len() - 1;
-            points[last].0 -= verts[b].w / 2.0;
+        // The ends attach to the sides of the boxes; a dummy crosses its
+        // column straight, in its own row, so it never runs under a box.
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(2 * chain.len());
+        for (j, &v) in chain.iter().enumerate() {
+            let (x, y) = pos[v];
+            let y = y + verts[v].h / 2.0;
+            let l = verts[v].layer;
+            if j == 0 {
+                points.push((x + verts[v].w, y));
+            } else if j + 1 == chain.len() {
+                points.push((x, y));
+            } else {
+                points.push((col_x[l], y));
+                points.push((col_x[l] + col_w[l], y));
+            }
         }
         let k = parallel.entry((chain[0], chain[1])).or_insert(0);
         let offset = *k as f64 * LABEL_STEP;

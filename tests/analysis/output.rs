@@ -31,7 +31,7 @@ fn with_sources(sources: &SourceMap, output: &str) -> String {
     out
 }
 
-fn sarif_log(sources: &SourceMap, diags: &[agentpol::diagnostics::Diagnostic]) -> Value {
+pub(super) fn sarif_log(sources: &SourceMap, diags: &[agentpol::diagnostics::Diagnostic]) -> Value {
     sarif::to_value(
         &agentpol::registry::sarif_rules(),
         &[sarif::SetResults {

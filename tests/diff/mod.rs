@@ -104,7 +104,12 @@ fn t(kind: &str, tool: &str, resource: &str) -> (String, String, String) {
 
 #[test]
 fn refactorings_report_no_change_in_behaviour() {
-    for case in ["reorder", "split_file", "equivalent_constraint"] {
+    for case in [
+        "reorder",
+        "split_file",
+        "equivalent_constraint",
+        "renamed_module",
+    ] {
         let d = diff_json(case);
         assert_eq!(d["changed"], false, "{case}: {d:#}");
         assert_eq!(d["widened"], false, "{case}");
@@ -116,6 +121,36 @@ fn refactorings_report_no_change_in_behaviour() {
             .status
             .success());
     }
+}
+
+/// The JSON of every fixture pair fits the schema `agentpol schema diff`
+/// prints (the one users validate against).
+#[test]
+fn every_diff_json_fits_the_published_schema() {
+    let schema: Value = serde_json::from_str(&ok(&["schema", "diff"])).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut cases: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/diff"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "{cases:?}");
+    for case in &cases {
+        let d = diff_json(case);
+        let errors: Vec<String> = validator.iter_errors(&d).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{case}: {errors:?}");
+    }
+    // The schema is not vacuous: a report that drops a required field or
+    // changes a type is rejected.
+    let mut broken = diff_json("widened_glob");
+    broken.as_object_mut().unwrap().remove("changed");
+    assert!(
+        !validator.is_valid(&broken),
+        "a diff without `changed` passed"
+    );
+    let mut broken = diff_json("widened_glob");
+    broken["agents"] = Value::String("none".into());
+    assert!(!validator.is_valid(&broken), "`agents` as a string passed");
 }
 
 #[test]
@@ -145,6 +180,24 @@ fn a_widened_channel_glob_names_the_new_channels_with_witnesses() {
     // CI: widening fails with exit code 1.
     let out = run(&["diff", &o, &n, "--fail-on", "widened"], &root());
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// An approval dropped for one channel is reported on that channel only;
+/// the gate kept on `#exec-*` gives no delta.
+#[test]
+fn an_approval_removed_for_one_instance_names_that_instance() {
+    let case = "approval_per_instance";
+    let d = diff_json(case);
+    assert_eq!(
+        deltas(&d, "poster"),
+        vec![t(
+            "approval_removed",
+            "slack.post_message",
+            "slack.channel \"#eng-triage\""
+        )]
+    );
+    assert_eq!(d["widened"], true);
+    assert_eq!(witnesses_replay(case, &d), 1);
 }
 
 #[test]

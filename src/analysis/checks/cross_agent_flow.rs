@@ -31,7 +31,7 @@
 //! to typed values, or require approval for the privileged calls.
 
 use crate::analysis::flow::{self, Level, Reach};
-use crate::analysis::sinks::{exposures, Exposure, Sink};
+use crate::analysis::sinks::{exposed, grouped_witness, tool_list, Exposed, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
 use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
@@ -55,16 +55,19 @@ pub struct Crossing<'m> {
     tool: &'m Tool,
 }
 
-/// Content crossing agents that reaches the exposure's sink without approval.
+/// Content crossing agents that reaches the agent's sinks without approval:
+/// one finding per agent, listing every sink.
 pub struct Finding<'m> {
-    exposure: Exposure<'m, Crossing<'m>>,
+    exposed: Exposed<'m, Crossing<'m>>,
     witness: Witness,
+    /// The index in the witness calls of the first sink's call.
+    first_sink: usize,
 }
 
 fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
-    let found = exposures(cx, Sink::Privileged, |agent| {
+    let found = exposed(cx, Sink::Privileged, |agent| {
         if flows.untrusted.contains_key(&agent.name) {
             return None; // reads untrusted content itself: AP201's case
         }
@@ -80,46 +83,68 @@ fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     });
     found
         .into_iter()
-        .map(|exposure| {
-            let (agent, sink) = (exposure.agent, &exposure.sink);
+        .map(|exposed| {
+            let agent = exposed.agent;
             let (mut path, mut calls) =
-                flow::witness_of(cx, &exposure.reach.reach, "returns untrusted content");
-            path.push(Step::tool(
-                sink.tool,
-                format!("{} without approval", effects(sink.tool)),
-            ));
-            calls.push(cx.call(
-                agent,
-                sink.tool,
-                &sink.call,
-                State::default(),
-                Expect::Allow,
-            ));
+                flow::witness_of(cx, &exposed.reach.reach, "returns untrusted content");
+            let first_sink = calls.len();
+            for sink in exposed.sinks() {
+                path.push(Step::tool(
+                    sink.tool,
+                    format!("{} without approval", effects(sink.tool)),
+                ));
+                calls.push(cx.call(
+                    agent,
+                    sink.tool,
+                    &sink.call,
+                    State::default(),
+                    Expect::Allow,
+                ));
+            }
             Finding {
                 witness: Witness::new(path, calls),
-                exposure,
+                exposed,
+                first_sink,
             }
         })
         .collect()
 }
 
 fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
-    let Exposure {
+    let exposed = &f.exposed;
+    let Exposed {
         agent,
         reach: crossing,
         sink,
-    } = &f.exposure;
+        more,
+    } = exposed;
     let (sa, st, reach, tool) = (crossing.reader, crossing.tool, &crossing.reach, sink.tool);
     let model = cx.model;
     let mut d = CHECK
         .diag(format!(
-            "untrusted input from `{}` in agent `{}` reaches agent `{}`, which can call `{}` without approval",
-            st.name, sa.name, agent.name, tool.name
+            "untrusted input from `{}` in agent `{}` reaches agent `{}`, which can call {} without approval",
+            st.name, sa.name, agent.name, tool_list(exposed)
         ))
         .primary(cx.grant_span(agent, sink.grant), format!("allows `{}` ({}) without approval", tool.name, effects(tool)))
         .secondary(cx.grant_span(sa, reach.source.grant), format!("`{}` reads untrusted `{}`", sa.name, st.name))
         .note(format!("how it travels: {}", flow::describe_hops(reach)))
         .help("keep the two agents' resources apart (make the writer's and the reader's constraints disjoint), reduce the untrusted output to a typed value, or require approval for the privileged call");
+    for other in more {
+        d = d.secondary(
+            cx.grant_span(agent, other.grant),
+            format!(
+                "also allows `{}` ({}) without approval",
+                other.tool.name,
+                effects(other.tool)
+            ),
+        );
+    }
+    if !more.is_empty() {
+        d = d.note(format!(
+            "{} privileged tools are reachable; the witness has a call for each",
+            more.len() + 1
+        ));
+    }
     for hop in &reach.hops {
         if let flow::HopKind::Channel {
             writer_tool,
@@ -147,6 +172,6 @@ fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
             "the input passes sanitizer `{s}`, which lowers the risk but does not remove it"
         ));
     }
-    let d = d.witness(f.witness.json());
+    let d = d.witness(grouped_witness(&f.witness, f.first_sink, exposed));
     Report::new([agent.name.as_str(), sa.name.as_str()], d)
 }

@@ -31,8 +31,9 @@ use crate::analysis::smt::Assignment;
 use crate::analysis::witness::{Expect, State, Step, Witness};
 use crate::analysis::{check_source, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
-use crate::graph::Overlap;
+use crate::graph::{Channel, Overlap};
 use crate::model::{Agent, Memory, Tool};
+use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
     code: Code::new("AP214", Severity::Error),
@@ -63,17 +64,19 @@ fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
     let mut found = Vec::new();
+    // Each agent's first channel to itself (it writes what it reads), in
+    // the graph's channel order: collected once, not searched per agent.
+    let mut loops: BTreeMap<String, Channel> = BTreeMap::new();
+    for (w, r, c) in cx.graph.channel_edges() {
+        if w == r && !loops.contains_key(w) {
+            loops.insert(w.to_string(), c.clone());
+        }
+    }
     for agent in model.agents.values() {
         let Some(reach) = flows.untrusted_reach.get(&agent.name) else {
             continue;
         };
-        // A channel from the agent to itself: it writes what it reads.
-        let own = cx
-            .graph
-            .channel_edges()
-            .into_iter()
-            .find(|(w, r, _)| *w == agent.name && *r == agent.name)
-            .map(|(_, _, c)| c.clone());
+        let own = loops.remove(agent.name.as_str());
         let (mut path, mut calls) = flow::witness_of(cx, reach, "returns untrusted content");
         let how = if agent.memory == Memory::Writable {
             path.push(Step::memory(agent, "written by the agent"));

@@ -35,7 +35,7 @@
 //! a warning but does not remove the risk.
 
 use crate::analysis::flow::{Level, Source};
-use crate::analysis::sinks::{exposures, Exposure, Sink};
+use crate::analysis::sinks::{exposed, grouped_witness, tool_list, Exposed, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
 use crate::analysis::{check_source, effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
@@ -60,16 +60,17 @@ pub struct Input<'m> {
     others: Vec<String>,
 }
 
-/// An agent that reads `input` and can call `exposure.sink` without approval.
+/// An agent that reads `input` and can call the sinks without approval:
+/// one finding per agent and source, listing every sink.
 pub struct Finding<'m> {
-    exposure: Exposure<'m, Input<'m>>,
+    exposed: Exposed<'m, Input<'m>>,
     witness: Witness,
 }
 
 fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     let flows = cx.flows();
     let model = cx.model;
-    let found = exposures(cx, Sink::Privileged, |agent| {
+    let found = exposed(cx, Sink::Privileged, |agent| {
         let mut sources = flows.untrusted.get(&agent.name)?.iter();
         let source = sources.next()?;
         Some(Input {
@@ -81,55 +82,59 @@ fn run<'m>(cx: &mut Cx<'m>) -> Vec<Finding<'m>> {
     });
     found
         .into_iter()
-        .map(|exposure| {
-            let (agent, input, sink) = (exposure.agent, &exposure.reach, &exposure.sink);
-            let calls = vec![
-                cx.call(
-                    agent,
-                    input.tool,
-                    &input.source.call,
-                    State::default(),
-                    Expect::NotDeny,
-                ),
-                cx.call(
+        .map(|exposed| {
+            let (agent, input) = (exposed.agent, &exposed.reach);
+            let mut calls = vec![cx.call(
+                agent,
+                input.tool,
+                &input.source.call,
+                State::default(),
+                Expect::NotDeny,
+            )];
+            let role = match input.tool.trust {
+                Trust::Untrusted => "returns untrusted content",
+                Trust::Trusted => "returns content",
+            };
+            let mut path = vec![
+                Step::tool(input.tool, role),
+                Step::agent(agent, "reads it into its context"),
+            ];
+            for sink in exposed.sinks() {
+                calls.push(cx.call(
                     agent,
                     sink.tool,
                     &sink.call,
                     State::default(),
                     Expect::Allow,
-                ),
-            ];
-            let role = match input.tool.trust {
-                Trust::Untrusted => "returns untrusted content",
-                Trust::Trusted => "returns content",
-            };
-            let path = vec![
-                Step::tool(input.tool, role),
-                Step::agent(agent, "reads it into its context"),
-                Step::tool(
+                ));
+                path.push(Step::tool(
                     sink.tool,
                     format!("{} without approval", effects(sink.tool)),
-                ),
-            ];
+                ));
+            }
             Finding {
                 witness: Witness::new(path, calls),
-                exposure,
+                exposed,
             }
         })
         .collect()
 }
 
 fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
-    let Exposure {
+    let exposed = &f.exposed;
+    let Exposed {
         agent,
         reach: input,
         sink,
-    } = &f.exposure;
+        more,
+    } = exposed;
     let (src_tool, tool) = (input.tool, sink.tool);
     let mut d = CHECK
         .diag(format!(
-            "untrusted input from `{}` can reach `{}` without approval in agent `{}`",
-            src_tool.name, tool.name, agent.name
+            "untrusted input from `{}` can reach {} without approval in agent `{}`",
+            src_tool.name,
+            tool_list(exposed),
+            agent.name
         ))
         .primary(
             cx.grant_span(agent, sink.grant),
@@ -143,7 +148,18 @@ fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
             input.grant.origin.span,
             format!("reads `{}` into the agent's context", src_tool.name),
         )
-        .secondary(src_tool.span, "declared `output untrusted`")
+        .secondary(src_tool.span, "declared `output untrusted`");
+    for other in more {
+        d = d.secondary(
+            cx.grant_span(agent, other.grant),
+            format!(
+                "also allows `{}` ({}) without approval",
+                other.tool.name,
+                effects(other.tool)
+            ),
+        );
+    }
+    let mut d = d
         .help(format!(
             "require approval for these calls (`approve when ...` on the grant, or `approve {} always by group \"...\"`), or read `{}` with `extract enum|int|bool`",
             tool.name, src_tool.name
@@ -162,5 +178,14 @@ fn diagnostic(cx: &Cx<'_>, f: &Finding<'_>) -> Report {
             others.join(", ")
         ));
     }
-    Report::new([agent.name.as_str()], d.witness(f.witness.json()))
+    if !more.is_empty() {
+        d = d.note(format!(
+            "{} privileged tools are reachable; the witness has a call for each",
+            more.len() + 1
+        ));
+    }
+    Report::new(
+        [agent.name.as_str()],
+        d.witness(grouped_witness(&f.witness, 1, exposed)),
+    )
 }

@@ -196,7 +196,16 @@ fn result(rules: &[Rule], set: &SetResults<'_>, d: &Diagnostic) -> Value {
             );
         }
         let calls = w.get("calls").cloned().unwrap_or(Value::Array(Vec::new()));
-        r.insert("properties".into(), json!({"witness": {"calls": calls}}));
+        let mut props = json!({"witness": {"calls": calls}});
+        // One result per risk: a finding that groups several sinks says so.
+        if let Some(sinks) = w.get("sinks").and_then(Value::as_array) {
+            let tools: Vec<Value> = sinks
+                .iter()
+                .filter_map(|s| s.get("tool").cloned())
+                .collect();
+            props["grouped"] = json!({"sinks": sinks.len(), "tools": tools});
+        }
+        r.insert("properties".into(), props);
     }
     r.insert(
         "partialFingerprints".into(),

@@ -231,25 +231,37 @@ fn grant_deltas(
             format!("{what} now denied that were permitted"),
             out,
         );
+        // Approvals too are compared per instance: a gate dropped for one
+        // channel names that channel.
+        ask(
+            smt,
+            &ctx,
+            Cond::and(vec![
+                scope.clone(),
+                f_new.clone(),
+                Cond::not(f_old.clone()),
+                p_old.clone(),
+            ]),
+            Claim::ApprovalRemoved,
+            resource.clone(),
+            format!("{what} now allowed without approval that needed one"),
+            out,
+        );
+        ask(
+            smt,
+            &ctx,
+            Cond::and(vec![
+                scope.clone(),
+                f_old.clone(),
+                Cond::not(f_new.clone()),
+                p_new.clone(),
+            ]),
+            Claim::ApprovalAdded,
+            resource.clone(),
+            format!("{what} that were allowed without approval now need one"),
+            out,
+        );
     }
-    ask(
-        smt,
-        &ctx,
-        Cond::and(vec![f_new.clone(), Cond::not(f_old.clone()), p_old.clone()]),
-        Claim::ApprovalRemoved,
-        None,
-        "calls now allowed without approval that needed one".into(),
-        out,
-    );
-    ask(
-        smt,
-        &ctx,
-        Cond::and(vec![f_old, Cond::not(f_new), p_new]),
-        Claim::ApprovalAdded,
-        None,
-        "calls that were allowed without approval now need one".into(),
-        out,
-    );
 }
 
 fn name_atom(arg: &str, pattern: &str) -> Cond {

@@ -9,7 +9,9 @@ fn overlap(a: &Rect, b: &Rect) -> bool {
     a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
-fn star() -> (Vec<(f64, f64)>, Vec<(usize, usize)>) {
+type Graph = (Vec<(f64, f64)>, Vec<(usize, usize)>);
+
+fn star() -> Graph {
     // 0 agent; 1, 2 sources; 3..=6 tools; 7 peer written through 8.
     let sizes = vec![
         (90.0, 30.0),
@@ -66,7 +68,7 @@ fn routes_start_and_end_on_the_sides_of_their_nodes() {
     let l = layout(&sizes, &edges, &[30.0; 8]);
     for (k, &(a, b)) in edges.iter().enumerate() {
         let r = &l.edges[k];
-        let (s, e) = (r.points[0], *r.points.last().unwrap());
+        let (s, e) = (r.points[0], r.points[r.points.len() - 1]);
         let (na, nb) = (&l.nodes[a], &l.nodes[b]);
         assert_eq!(s, (na.x + na.w, na.y + na.h / 2.0), "edge {k}");
         assert_eq!(e, (nb.x, nb.y + nb.h / 2.0), "edge {k}");
@@ -85,7 +87,7 @@ fn a_cycle_is_drawn_with_one_edge_reversed_and_still_ends_at_its_target() {
     let edges = vec![(0, 1), (1, 0), (1, 2)];
     let l = layout(&sizes, &edges, &[10.0; 3]);
     let back = &l.edges[1];
-    let (s, e) = (back.points[0], *back.points.last().unwrap());
+    let (s, e) = (back.points[0], back.points[back.points.len() - 1]);
     // Drawn from the left side of 1 to the right side of 0.
     assert_eq!(s, (l.nodes[1].x, l.nodes[1].y + 10.0));
     assert_eq!(e, (l.nodes[0].x + 50.0, l.nodes[0].y + 10.0));
@@ -98,8 +100,19 @@ fn a_long_edge_gets_a_bend_in_every_layer_it_crosses() {
     let sizes = vec![(40.0, 20.0); 4];
     let edges = vec![(0, 1), (1, 2), (2, 3), (0, 3)];
     let l = layout(&sizes, &edges, &[0.0; 4]);
-    assert_eq!(l.edges[3].points.len(), 4, "{:?}", l.edges[3]);
+    // Two dummies, each crossed straight: ends plus two points per dummy.
+    let long = &l.edges[3].points;
+    assert_eq!(long.len(), 6, "{long:?}");
     assert_eq!(l.edges[0].points.len(), 2);
+    for pair in [(long[1], long[2]), (long[3], long[4])] {
+        assert_eq!(pair.0 .1, pair.1 .1, "a dummy is crossed horizontally");
+        // Its row is clear of every box of that column.
+        for n in &l.nodes {
+            let inside_x = pair.0 .0 < n.x + n.w && n.x < pair.1 .0;
+            let inside_y = n.y <= pair.0 .1 && pair.0 .1 <= n.y + n.h;
+            assert!(!(inside_x && inside_y), "{pair:?} under {n:?}");
+        }
+    }
 }
 
 #[test]
