@@ -7,6 +7,7 @@ mod cli;
 mod cli_output;
 mod common;
 mod corpus;
+mod determinism;
 mod diff;
 mod editors;
 mod eval;
