@@ -35,6 +35,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Formats one file. `None` when it has syntax errors (they go to `sink`).
 pub fn format(file: FileId, text: &str, sink: &mut Sink) -> Option<String> {
+    // Deep nesting recurses in the parser and the printer (see `with_stack`).
+    crate::source::with_stack(|| format_on_stack(file, text, sink))
+}
+
+fn format_on_stack(file: FileId, text: &str, sink: &mut Sink) -> Option<String> {
     let mut errors = Sink::new();
     let _ = super::parse(file, text, &mut errors);
     if errors.has_errors() {
