@@ -26,7 +26,6 @@ pub mod witness;
 
 pub use context::Cx;
 pub use context::Granted;
-pub(crate) use registry::check_source;
 pub use registry::{lookup, lookup_name, render, Check, CHECKS};
 pub use settings::Settings;
 pub use witness::{effects, Witness};

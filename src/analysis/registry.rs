@@ -54,14 +54,6 @@ pub fn render<'m, F>(
     found.iter().map(|f| diagnostic(cx, f)).collect()
 }
 
-/// The source text of the file that invokes it, for [`Check::source`].
-macro_rules! check_source {
-    () => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", file!()))
-    };
-}
-pub(crate) use check_source;
-
 /// THE list of checks, in the order they run and are listed.
 pub static CHECKS: &[&Check] = &[
     &checks::untrusted_to_privileged::CHECK,

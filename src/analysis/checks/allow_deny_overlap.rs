@@ -25,7 +25,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Cond, Deny, Grant};
 
@@ -33,7 +33,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP206", Severity::Info),
     name: "allow-deny-overlap",
     summary: "a deny rule overrides part of a grant",
-    source: check_source!(),
+    source: include_str!("allow_deny_overlap.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

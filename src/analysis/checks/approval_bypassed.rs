@@ -25,7 +25,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Approval, Cond, Grant, Tool};
 
@@ -33,7 +33,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP210", Severity::Error),
     name: "approval-bypassed",
     summary: "another grant allows without approval a call an approval trigger covers",
-    source: check_source!(),
+    source: include_str!("approval_bypassed.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

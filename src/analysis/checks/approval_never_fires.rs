@@ -29,7 +29,7 @@
 
 use crate::analysis::smt::{Answer, Assignment, Query};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Approval, Cond, Tool};
 use crate::source::Span;
@@ -38,7 +38,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP209", Severity::Warning),
     name: "approval-never-fires",
     summary: "an approval trigger can never fire on an allowed call",
-    source: check_source!(),
+    source: include_str!("approval_never_fires.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -22,7 +22,7 @@
 
 use crate::analysis::smt::{Answer, Query};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Effect, Tool};
 
@@ -30,7 +30,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP211", Severity::Warning),
     name: "approval-on-every-call",
     summary: "every call of a read-only tool needs approval",
-    source: check_source!(),
+    source: include_str!("approval_on_every_call.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

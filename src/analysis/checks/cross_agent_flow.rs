@@ -33,7 +33,7 @@
 use crate::analysis::flow::{self, Level, Reach};
 use crate::analysis::sinks::{exposed, grouped_witness, tool_list, Exposed, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Tool};
 
@@ -41,7 +41,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP205", Severity::Error),
     name: "cross-agent-untrusted-flow",
     summary: "untrusted content crosses agents and reaches a privileged tool without approval",
-    source: check_source!(),
+    source: include_str!("cross_agent_flow.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -35,7 +35,7 @@
 use crate::analysis::flow::{self, Level, Reach};
 use crate::analysis::sinks::{exposures, Exposure, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Sensitivity, Tool};
 
@@ -43,7 +43,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP204", Severity::Error),
     name: "data-exfiltration",
     summary: "confidential or secret data can reach an external sink without approval",
-    source: check_source!(),
+    source: include_str!("exfiltration.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

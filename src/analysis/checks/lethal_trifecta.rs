@@ -37,7 +37,7 @@
 use crate::analysis::flow::{self, Level, Reach};
 use crate::analysis::sinks::{FreeCall, FreeCalls, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Tool};
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,7 +46,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP203", Severity::Error),
     name: "lethal-trifecta",
     summary: "untrusted input, private data and external action meet in one agent or group",
-    source: check_source!(),
+    source: include_str!("lethal_trifecta.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

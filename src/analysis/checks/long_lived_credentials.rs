@@ -18,7 +18,7 @@
 //! agent deployer { aws role "arn:aws:iam::123456789012:role/deployer"  credentials ttl 15m }
 //! ```
 
-use crate::analysis::{check_source, render, Check, Cx, Report};
+use crate::analysis::{render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{format_duration, Agent};
 
@@ -26,7 +26,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP217", Severity::Warning),
     name: "long-lived-credentials",
     summary: "credentials live longer than an hour, or have no declared lifetime",
-    source: check_source!(),
+    source: include_str!("long_lived_credentials.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: false,
 };

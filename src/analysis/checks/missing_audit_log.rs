@@ -25,7 +25,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Tool};
 
@@ -33,7 +33,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP219", Severity::Warning),
     name: "missing-audit-log",
     summary: "a privileged action is not logged",
-    source: check_source!(),
+    source: include_str!("missing_audit_log.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -22,7 +22,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Effect, Tool};
 
@@ -30,7 +30,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP220", Severity::Warning),
     name: "missing-justification",
     summary: "high-risk actions need no justification",
-    source: check_source!(),
+    source: include_str!("missing_justification.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -18,7 +18,7 @@
 //! agent finance_helper { domain finance }
 //! ```
 
-use crate::analysis::{check_source, render, Check, Cx, Report};
+use crate::analysis::{render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::Agent;
 
@@ -26,7 +26,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP218", Severity::Warning),
     name: "multi-domain-agent",
     summary: "an agent spans several domains",
-    source: check_source!(),
+    source: include_str!("multi_domain_agent.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: false,
 };

@@ -29,7 +29,7 @@
 use crate::analysis::flow::{self, Level, Reach};
 use crate::analysis::smt::Assignment;
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, render, Check, Cx, Report};
+use crate::analysis::{render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::graph::{Channel, Overlap};
 use crate::model::{Agent, Memory, Tool};
@@ -39,7 +39,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP214", Severity::Error),
     name: "self-modifying-memory",
     summary: "an agent reachable by untrusted input writes memory it later reads",
-    source: check_source!(),
+    source: include_str!("self_modifying_memory.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

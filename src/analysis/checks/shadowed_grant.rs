@@ -25,7 +25,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Cond, Grant, Tool};
 
@@ -33,7 +33,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP207", Severity::Warning),
     name: "shadowed-grant",
     summary: "a grant never applies because denies, the budget or the justification rule block it",
-    source: check_source!(),
+    source: include_str!("shadowed_grant.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

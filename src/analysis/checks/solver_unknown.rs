@@ -28,7 +28,7 @@
 //! ```
 
 use crate::analysis::facts::Undecided;
-use crate::analysis::{check_source, render, Check, Cx, Report};
+use crate::analysis::{render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::Agent;
 
@@ -36,7 +36,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP301", Severity::Error),
     name: "solver-unknown",
     summary: "the solver could not decide a question, so a property is unproven",
-    source: check_source!(),
+    source: include_str!("solver_unknown.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: false,
 };

@@ -37,7 +37,7 @@
 
 use crate::analysis::smt::{Answer, Assignment, IntArg};
 use crate::analysis::witness::{Call, Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Granted, Report};
+use crate::analysis::{facts, render, Check, Cx, Granted, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Money, Tool, Window};
 use std::collections::BTreeSet;
@@ -46,7 +46,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP212", Severity::Warning),
     name: "spend-exceeds-budget",
     summary: "what an agent or its delegates can spend per session exceeds or escapes its budget",
-    source: check_source!(),
+    source: include_str!("spend_exceeds_budget.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -22,14 +22,14 @@
 //! ```
 
 use crate::analysis::suppress::{parse_inline, Inline};
-use crate::analysis::{check_source, lookup, render, Check, Cx, Report};
+use crate::analysis::{lookup, render, Check, Cx, Report};
 use crate::diagnostics::{codes, Code, Severity};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP221", Severity::Warning),
     name: "suppression-without-reason",
     summary: "an inline suppression has no reason or names no known code",
-    source: check_source!(),
+    source: include_str!("suppression_without_reason.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: false,
 };

@@ -29,7 +29,7 @@
 
 use crate::analysis::smt::{Answer, IntArg};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Atom, Cond, IntOperand, Money, Tool};
 use crate::syntax::ast::CmpOp;
@@ -38,7 +38,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP202", Severity::Error),
     name: "unapproved-spend",
     summary: "a positive amount can be spent without approval",
-    source: check_source!(),
+    source: include_str!("unapproved_spend.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

@@ -18,14 +18,14 @@
 //! decision, and report the discrepancy.
 
 use crate::analysis::witness::Unconfirmed;
-use crate::analysis::{check_source, Check, Cx, Report};
+use crate::analysis::{Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 
 pub const CHECK: Check = Check {
     code: Code::new("AP302", Severity::Error),
     name: "unconfirmed-witness",
     summary: "a witness call is not decided as the finding claims",
-    source: check_source!(),
+    source: include_str!("unconfirmed_witness.rs"),
     run: |_| Vec::new(),
     witness: false,
 };

@@ -37,7 +37,7 @@
 use crate::analysis::flow::{Level, Source};
 use crate::analysis::sinks::{exposed, grouped_witness, tool_list, Exposed, Sink};
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, effects, render, Check, Cx, Report};
+use crate::analysis::{effects, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Grant, Tool, Trust};
 
@@ -45,7 +45,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP201", Severity::Error),
     name: "untrusted-input-to-privileged-sink",
     summary: "untrusted input can reach a privileged tool without approval",
-    source: check_source!(),
+    source: include_str!("untrusted_to_privileged.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };

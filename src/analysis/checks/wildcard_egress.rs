@@ -20,7 +20,7 @@
 //! agent bot { egress ["reports.s3.us-east-1.amazonaws.com:443"] }
 //! ```
 
-use crate::analysis::{check_source, render, Check, Cx, Report};
+use crate::analysis::{render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::{Agent, Endpoint};
 
@@ -28,7 +28,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP216", Severity::Warning),
     name: "wildcard-egress",
     summary: "an egress entry allows a wildcard host or a large address block",
-    source: check_source!(),
+    source: include_str!("wildcard_egress.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: false,
 };

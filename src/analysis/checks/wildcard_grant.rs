@@ -23,7 +23,7 @@
 //! ```
 
 use crate::analysis::witness::{Expect, State, Step, Witness};
-use crate::analysis::{check_source, facts, render, Check, Cx, Report};
+use crate::analysis::{facts, render, Check, Cx, Report};
 use crate::diagnostics::{Code, Severity};
 use crate::model::resources::attr_cond;
 use crate::model::{Agent, Cond, Grant, Sensitivity, ToolResource};
@@ -32,7 +32,7 @@ pub const CHECK: Check = Check {
     code: Code::new("AP215", Severity::Warning),
     name: "wildcard-grant",
     summary: "a grant covers every tool of a namespace or every resource",
-    source: check_source!(),
+    source: include_str!("wildcard_grant.rs"),
     run: |cx| render(cx, run, diagnostic),
     witness: true,
 };
