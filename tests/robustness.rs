@@ -13,6 +13,10 @@ fn compile_never_panics(text: &str) -> Vec<agentpol::diagnostics::Diagnostic> {
                 l.span.start <= l.span.end && l.span.end <= f.text.len(),
                 "label out of range: {d:?}"
             );
+            assert!(
+                f.text.is_char_boundary(l.span.start) && f.text.is_char_boundary(l.span.end),
+                "label splits a character: {d:?}"
+            );
         }
     }
     // Rendering every diagnostic must not panic either.
@@ -37,6 +41,25 @@ proptest! {
         let at = at.min(cut);
         let mutated = format!("{}{}{}", &policy[..at], junk, &policy[cut..]);
         compile_never_panics(&mutated);
+    }
+}
+
+/// Found by the `parse` fuzzer: an unknown escape followed by a multi-byte
+/// character got a label ending inside that character.
+#[test]
+fn an_unknown_escape_before_a_multibyte_character_is_labelled_whole() {
+    for text in [
+        "tool t.x { doc \"\\\u{e9}\" effects [read] output trusted internal }",
+        "tool t.x { doc \"a\\\u{fffd}b\" effects [read] output trusted internal }",
+        "tool t.x { doc \"\\\u{1f600}\" effects [read] output trusted internal }",
+    ] {
+        let diags = compile_never_panics(text);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code.as_str() == "AP002" && d.message.starts_with("unknown escape")),
+            "{text}: {diags:?}"
+        );
     }
 }
 

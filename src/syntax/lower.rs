@@ -658,7 +658,10 @@ impl Lowerer<'_> {
                 value.push(c);
                 continue;
             }
-            let at = Span::new(span.file, span.start + 1 + i, span.start + 3 + i);
+            // The backslash and the whole character after it: a label never
+            // splits a multi-byte character.
+            let next_len = chars.peek().map_or(0, |(_, n)| n.len_utf8());
+            let at = Span::new(span.file, span.start + 1 + i, span.start + 2 + i + next_len);
             match chars.next() {
                 Some((_, '"')) => value.push('"'),
                 Some((_, '\\')) => value.push('\\'),
