@@ -12,10 +12,22 @@ use agentpol::source::SourceMap;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-/// A value of `strategy` drawn with `data` as its random bytes (zeros once
-/// they run out).
+/// A value of `strategy` drawn from a ChaCha stream seeded by `data`
+/// (deterministic per input). Passing the bytes through as the randomness
+/// itself made mutations structural, but once they ran out proptest got
+/// zeros, and a rejection-sampling loop in `rand` never ends on an all-zero
+/// stream: the empty input hung `mutate`, `eval` and `backends`.
 pub fn draw<S: Strategy>(strategy: S, data: &[u8]) -> Option<S::Value> {
-    let rng = TestRng::from_seed(RngAlgorithm::PassThrough, data);
+    let mut seed = [0u8; 32];
+    for (k, chunk) in seed.chunks_mut(8).enumerate() {
+        // FNV-1a of the data, one lane per chunk.
+        let h = data.iter().fold(
+            0xcbf2_9ce4_8422_2325u64 ^ (k as u64),
+            |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3),
+        );
+        chunk.copy_from_slice(&h.to_le_bytes());
+    }
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     Some(strategy.new_tree(&mut runner).ok()?.current())
 }
