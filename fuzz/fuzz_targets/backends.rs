@@ -53,12 +53,14 @@ fuzz_target!(|data: &[u8]| {
         match target {
             Target::Rego | Target::Cedar => {
                 let mut engine: Box<dyn Engine> = match target {
-                    Target::Rego => Box::new(Rego::load(&files).unwrap_or_else(|e| {
-                        panic!("rego does not load: {e}\n{text}")
-                    })),
-                    _ => Box::new(Cedar::load(&files).unwrap_or_else(|e| {
-                        panic!("cedar does not load: {e}\n{text}")
-                    })),
+                    Target::Rego => Box::new(
+                        Rego::load(&files)
+                            .unwrap_or_else(|e| panic!("rego does not load: {e}\n{text}")),
+                    ),
+                    _ => Box::new(
+                        Cedar::load(&files)
+                            .unwrap_or_else(|e| panic!("cedar does not load: {e}\n{text}")),
+                    ),
                 };
                 if let Some(request) = &request {
                     let want = Reference.answer(&compiled.model, request).unwrap();

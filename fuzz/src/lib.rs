@@ -21,10 +21,11 @@ pub fn draw<S: Strategy>(strategy: S, data: &[u8]) -> Option<S::Value> {
     let mut seed = [0u8; 32];
     for (k, chunk) in seed.chunks_mut(8).enumerate() {
         // FNV-1a of the data, one lane per chunk.
-        let h = data.iter().fold(
-            0xcbf2_9ce4_8422_2325u64 ^ (k as u64),
-            |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3),
-        );
+        let h = data
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64 ^ (k as u64), |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
         chunk.copy_from_slice(&h.to_le_bytes());
     }
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
